@@ -1,0 +1,26 @@
+/* Shared pieces of the zk2kraft command line: exit codes and subcommand table. */
+#ifndef CMD_CLI_H
+#define CMD_CLI_H
+
+#include <stdbool.h>
+
+enum {
+    EXIT_CLEAN = 0,    /* no differences, no blocking findings */
+    EXIT_FINDINGS = 1, /* differences or blocking findings */
+    EXIT_ERROR = 2,    /* usage or runtime error */
+};
+
+typedef struct cmd_spec {
+    const char *name;    /* "log dump": words after `zk2kraft` */
+    const char *summary; /* one line for `zk2kraft --help` */
+    int (*run)(int argc, char **argv); /* argv[0] is the last word of name */
+} cmd_spec;
+
+/* Prints "zk2kraft: <message>" to stderr; returns EXIT_ERROR. */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "zk2kraft <cmd>: usage error: <message>" plus a hint; returns EXIT_ERROR. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+int cmd_random_uuid(int argc, char **argv);
+
+#endif
