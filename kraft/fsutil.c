@@ -132,18 +132,29 @@ int kr_fsync_dir_of(const char *path, kr_error *err) {
     return kr_fsync_dir(dir, err);
 }
 
-int kr_atomic_begin(kr_atomic_file *af, const char *path, mode_t mode, kr_error *err) {
+int kr_atomic_begin_as(kr_atomic_file *af, const char *path, const char *temp_path, mode_t mode,
+                       kr_error *err) {
     af->fd = -1;
     af->mode = mode;
     int n1 = snprintf(af->path, sizeof af->path, "%s", path);
-    int n2 = snprintf(af->temp_path, sizeof af->temp_path, "%s.tmp", path);
-    if (n1 < 0 || n2 < 0 || (size_t)n2 >= sizeof af->temp_path)
+    int n2 = snprintf(af->temp_path, sizeof af->temp_path, "%s", temp_path);
+    if (n1 < 0 || n2 < 0 || (size_t)n1 >= sizeof af->path || (size_t)n2 >= sizeof af->temp_path)
         return kr_fail(err, KR_ERR_INVALID, "%s: path too long", path);
     /* Stay writable while we write; the final mode is applied before rename. */
     af->fd = open(af->temp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (af->fd < 0)
         return kr_fail(err, KR_ERR_IO, "%s: create: %s", af->temp_path, strerror(errno));
     return KR_OK;
+}
+
+int kr_atomic_begin(kr_atomic_file *af, const char *path, mode_t mode, kr_error *err) {
+    char temp[4096];
+    int n = snprintf(temp, sizeof temp, "%s.tmp", path);
+    if (n < 0 || (size_t)n >= sizeof temp) {
+        af->fd = -1;
+        return kr_fail(err, KR_ERR_INVALID, "%s: path too long", path);
+    }
+    return kr_atomic_begin_as(af, path, temp, mode, err);
 }
 
 int kr_atomic_write(kr_atomic_file *af, const void *data, size_t len, kr_error *err) {

@@ -38,6 +38,9 @@ typedef struct kr_atomic_file {
 
 /* Creates (truncating) `<path>.tmp` with `mode` in the same directory. */
 int kr_atomic_begin(kr_atomic_file *af, const char *path, mode_t mode, kr_error *err);
+/* Same with an explicit temp path (must be in the same directory as path). */
+int kr_atomic_begin_as(kr_atomic_file *af, const char *path, const char *temp_path, mode_t mode,
+                       kr_error *err);
 /* Writes all of data to the temp file (retries short writes and EINTR). */
 int kr_atomic_write(kr_atomic_file *af, const void *data, size_t len, kr_error *err);
 /* fsync, close, rename over `path`, fsync the directory. */
