@@ -88,7 +88,7 @@ unit: $(UNIT_BINS)
 # libFuzzer targets (clang). Each links the library sources compiled for fuzzing.
 FUZZ_BUILD  := build/fuzz
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined
-FUZZ_LIB_SRC := $(KRAFT_SRC) $(ZKREAD_SRC) $(MIGRATE_SRC)
+FUZZ_LIB_SRC := $(KRAFT_SRC) $(ZKREAD_SRC) $(MIGRATE_SRC) $(SUPPORT_SRC)
 FUZZ_OBJS   := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_LIB_SRC))
 FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
 $(FUZZ_BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
@@ -99,7 +99,7 @@ $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_OBJS)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LIBS)
 fuzz: $(FUZZ_BINS)
 	@echo "fuzz targets: $(FUZZ_BINS)"
-	@echo "run one: $(FUZZ_BUILD)/fuzz_record_batch tests/fuzz/corpus/record_batch"
+	@echo "run one (new inputs go to the first dir): mkdir -p /tmp/corpus && $(FUZZ_BUILD)/fuzz_messages /tmp/corpus tests/fuzz/corpus/messages"
 
 demo: $(BIN)
 	@tests/demo.sh $(abspath $(BIN))
@@ -113,5 +113,7 @@ gen:
 
 clean:
 	rm -rf build bin
+
+.SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)
