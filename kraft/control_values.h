@@ -22,4 +22,7 @@ int kr_control_footer_decode(kr_bytes value, kr_error *err);
 int kr_control_kraft_version_value(kr_buf *out, int16_t kraft_version, kr_error *err);
 int kr_control_kraft_version_decode(kr_bytes value, int16_t *kraft_version, kr_error *err);
 
+/* Checks that a KRAFT_VOTERS value is a valid VotersRecord v0 body. */
+int kr_control_voters_check(kr_bytes value, kr_error *err);
+
 #endif

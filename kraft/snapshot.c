@@ -284,6 +284,7 @@ static int read_header_batch(kr_snapshot_reader *r, const kr_batch *b, kr_error 
         } else if (ck.type == KR_CONTROL_KRAFT_VERSION) {
             rc = kr_control_kraft_version_decode(rec.value, &r->kraft_version, err);
         } else if (ck.type == KR_CONTROL_KRAFT_VOTERS) {
+            rc = kr_control_voters_check(rec.value, err);
             r->voters_value = rec.value;
         } else {
             return kr_fail(err, KR_ERR_CORRUPT, "%s: record at byte %" PRIu64 ": %s in the header batch",

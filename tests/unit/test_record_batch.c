@@ -39,7 +39,7 @@ static const char *HEX_8_5 =
     "ffffffffffffffff ffff ffffffff 00000001 1a 00 00 00 08 00000004 06 0000 00 00";
 
 static uint8_t *hex(const char *h, size_t *n) {
-    uint8_t *p = kv_hex_decode(h, n);
+    uint8_t *p = test_hex_decode(h, n);
     assert_non_null(p);
     return p;
 }
@@ -209,7 +209,7 @@ static void test_vectors_decode_and_reencode(void **state) {
         char path[4096];
         if (!kv_vector_path(vf->rel, path, sizeof path)) fail_msg("missing vector %s", vf->rel);
         size_t len;
-        uint8_t *data = kv_read_file(path, &len);
+        uint8_t *data = test_read_file(path, &len);
         assert_non_null(data);
         kr_batch_scanner s;
         kr_batch b;
@@ -440,7 +440,7 @@ static void test_flip_every_byte(void **state) {
         return;
     }
     size_t n;
-    uint8_t *data = kv_read_file(path, &n);
+    uint8_t *data = test_read_file(path, &n);
     flip_every_byte(data, n, 4);
     free(data);
 }

@@ -61,7 +61,7 @@ static void test_names(void **state) {
 }
 
 static uint8_t *slurp(const char *path, size_t *n) {
-    uint8_t *p = kv_read_file(path, n);
+    uint8_t *p = test_read_file(path, n);
     assert_non_null(p);
     return p;
 }
@@ -78,7 +78,7 @@ static void test_bootstrap_checkpoint_bytes(void **state) {
     assert_int_equal(kr_snapshot_writer_finish(&w, &err), KR_OK);
     size_t n, wn;
     uint8_t *got = slurp(path, &n);
-    uint8_t *want = kv_hex_decode(HEX_8_5, &wn);
+    uint8_t *want = test_hex_decode(HEX_8_5, &wn);
     assert_int_equal(n, 249);
     assert_memory_equal(got, want, wn);
     free(got);
