@@ -41,8 +41,11 @@ static int parse_voters(json_t *root, const char *name, kr_quorum_state *out, kr
         int64_t id;
         if (!json_is_object(e))
             return kr_fail(err, KR_ERR_CORRUPT, "%s: currentVoters[%zu] is not an object", name, i);
-        int rc = need_int(e, "voterId", INT32_MIN, INT32_MAX, &id, name, 0, err);
-        if (rc != KR_OK) return kr_error_wrap(err, "currentVoters[%zu]", i);
+        json_t *v = json_object_get(e, "voterId");
+        if (!json_is_integer(v) || json_integer_value(v) < INT32_MIN || json_integer_value(v) > INT32_MAX)
+            return kr_fail(err, KR_ERR_CORRUPT, "%s: currentVoters[%zu]: 'voterId' missing or not an int32",
+                           name, i);
+        id = json_integer_value(v);
         out->voters[i] = (int32_t)id;
     }
     out->n_voters = (int32_t)n;
