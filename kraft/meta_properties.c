@@ -57,7 +57,12 @@ static bool unescape(const char *s, size_t n, char *out, size_t cap, size_t *out
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t c = (unsigned char)s[i];
-        if (c == '\\' && i + 1 < n) {
+        if (c != '\\' || i + 1 == n) { /* raw bytes (UTF-8 text) pass through */
+            if (k + 1 >= cap) return false;
+            out[k++] = (char)c;
+            continue;
+        }
+        {
             char e = s[++i];
             if (e == 'u') {
                 if (n - i - 1 < 4) return false; /* needs 4 hex digits */
@@ -68,6 +73,10 @@ static bool unescape(const char *s, size_t n, char *out, size_t cap, size_t *out
                     c = c << 4 | (uint32_t)h;
                 }
                 i += 4;
+            } else if ((unsigned char)e >= 0x80) { /* "\\" before a UTF-8 byte: the byte */
+                if (k + 1 >= cap) return false;
+                out[k++] = e;
+                continue;
             } else {
                 c = e == 't' ? '\t' : e == 'n' ? '\n' : e == 'r' ? '\r' : e == 'f' ? '\f'
                                                                             : (unsigned char)e;
@@ -152,6 +161,7 @@ static int set_field(kr_meta_properties *mp, const char *name, int line_no, cons
         if (vn > KR_CLUSTER_ID_MAX)
             return kr_fail(err, KR_ERR_INVALID, "%s: line %d: cluster.id longer than %d bytes",
                            name, line_no, KR_CLUSTER_ID_MAX);
+        memset(mp->cluster_id, 0, sizeof mp->cluster_id); /* a repeated key replaces it all */
         memcpy(mp->cluster_id, val, vn + 1);
         mp->has_cluster_id = true;
     } else if (!strcmp(key, "directory.id")) {
@@ -186,6 +196,15 @@ int kr_meta_properties_parse(const char *text, size_t len, const char *name,
             !unescape(s + vs, line.len - vs, val, sizeof val, &vn)) {
             rc = kr_fail(err, KR_ERR_INVALID, "%s: line %d: malformed escape or entry too long",
                          name, pp.line_no);
+            break;
+        }
+        if (strlen(key) != kn) continue; /* a NUL in the key: not a key we know */
+        bool known = !strcmp(key, "node.id") || !strcmp(key, "broker.id") ||
+                     !strcmp(key, "version") || !strcmp(key, "cluster.id") ||
+                     !strcmp(key, "directory.id");
+        if (known && strlen(val) != vn) {
+            rc = kr_fail(err, KR_ERR_INVALID, "%s: line %d: %s contains a NUL character", name,
+                         pp.line_no, key);
             break;
         }
         if (!strcmp(key, "node.id")) {

@@ -137,6 +137,7 @@ static void test_meta_properties_syntax(void **state) {
         {"version=1\ncluster.id=\nnode.id=1\n", "cluster.id is empty"},
         {"version=1\ncluster.id=\\u00zz\nnode.id=1\n", "malformed escape"},
         {"broker.id=99999999999\n", "broker.id"},
+        {"version=1\nnode.id=1\ncluster.id=a\\u0000b\n", "line 3: cluster.id contains a NUL"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_not_equal(kr_meta_properties_parse(bad[i].text, strlen(bad[i].text), "dir/meta.properties", &mp, &err), KR_OK);
