@@ -19,4 +19,13 @@ bool kv_write_file(const char *path, const void *data, size_t len);
 char *kv_make_tmpdir(void);
 void kv_rmtree(const char *dir);
 
+/* In a cmocka test: skips it, saying why, when the vectors are absent. */
+#define KV_REQUIRE_VECTORS()                                                                   \
+    do {                                                                                       \
+        if (!kv_vectors_dir()) {                                                               \
+            print_message("skip: Kafka vectors not found ($SHARED/kafka-vectors)\n");          \
+            skip();                                                                            \
+        }                                                                                      \
+    } while (0)
+
 #endif

@@ -205,7 +205,7 @@ static void test_vector_logs(void **state) {
         {"kafka-3.7-combined/__cluster_metadata-0", 4814, 4929, NULL},
         {"trunk-2023-12/__cluster_metadata-0", -1, 26, NULL},
     };
-    if (!kv_vectors_dir()) skip();
+    KV_REQUIRE_VECTORS();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char dir[4096], cp[4200];
         assert_true(kv_vector_path(cases[i].dir, dir, sizeof dir));

@@ -202,7 +202,7 @@ static void reencode_equal(const kr_batch *b) {
 
 static void test_vectors_decode_and_reencode(void **state) {
     (void)state;
-    if (!kv_vectors_dir()) skip();
+    KV_REQUIRE_VECTORS();
     int files = 0;
     for (size_t f = 0; f < sizeof VECTOR_FILES / sizeof VECTOR_FILES[0]; f++) {
         const struct vector_file *vf = &VECTOR_FILES[f];

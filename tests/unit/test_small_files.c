@@ -70,7 +70,7 @@ static void meta_vector(const char *rel, int version, const char *cluster, int32
 
 static void test_meta_properties_vectors(void **state) {
     (void)state;
-    if (!kv_vectors_dir()) skip();
+    KV_REQUIRE_VECTORS();
     meta_vector("kafka-3.9/files/meta.properties.v1", 1, "ljAoerGESXi5val3QKEeFQ", 1,
                 "tyOT9GZZTGKNpWRxn8lB2Q", true);
     meta_vector("kafka-3.9/files/meta.properties.v0", 0, "ljAoerGESXi5val3QKEeFQ", 1, NULL, true);
@@ -172,7 +172,7 @@ static void quorum_vector(const char *rel, const kr_quorum_state *want) {
 
 static void test_quorum_state_vectors(void **state) {
     (void)state;
-    if (!kv_vectors_dir()) skip();
+    KV_REQUIRE_VECTORS();
     kr_quorum_state v0 = {.data_version = 0, .leader_id = 3000, .leader_epoch = 7, .voted_id = -1,
                           .n_voters = 3, .voters = {3000, 3001, 3002}};
     quorum_vector("kafka-3.9/files/quorum-state.v0", &v0);

@@ -203,7 +203,7 @@ static void rewrite_equal(const char *rel, bool exact) {
 
 static void test_vectors_rewrite(void **state) {
     (void)state;
-    if (!kv_vectors_dir()) skip();
+    KV_REQUIRE_VECTORS();
     rewrite_equal("kafka-3.9/snapshot-mv21/00000000000000000100-0000000005.checkpoint", true);
     rewrite_equal("kafka-3.9/snapshot-mv8/00000000000000000100-0000000005.checkpoint", true);
     rewrite_equal("kafka-3.9/snapshot-kraft1/00000000000000000000-0000000000.checkpoint", true);
@@ -222,8 +222,10 @@ static void test_vectors_header_fields(void **state) {
     (void)state;
     char path[4096];
     if (!kv_vector_path("kafka-3.9/snapshot-kraft1/00000000000000000000-0000000000.checkpoint", path,
-                        sizeof path))
+                        sizeof path)) {
+        print_message("skip: Kafka vectors not found ($SHARED/kafka-vectors)\n");
         skip();
+    }
     kr_snapshot_reader r;
     kr_error err;
     assert_int_equal(kr_snapshot_reader_open(&r, path, &err), KR_OK);
