@@ -53,7 +53,8 @@ static void print_text(json_t *img, const kr_load_stats *st, bool summary) {
     const char *k;
     json_t *v;
     json_object_foreach(json_object_get(img, "features"), k, v) printf("feature %s: %lld\n", k, (long long)json_integer_value(v));
-    printf("ZooKeeper migration state: %s\n", s(img, "zk_migration_state"));
+    const char *mig = json_string_value(json_object_get(img, "zk_migration_state"));
+    printf("ZooKeeper migration state: %s\n", mig ? mig : "(no ZkMigrationStateRecord)");
     printf("brokers: %lld  controllers: %lld  topics: %lld  partitions: %lld  configs: %lld  client quotas: %lld  "
            "SCRAM credentials: %lld  ACLs: %lld  delegation tokens: %lld\n",
            n(counts, "brokers"), n(counts, "controllers"), n(counts, "topics"), n(counts, "partitions"),
