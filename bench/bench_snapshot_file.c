@@ -65,7 +65,7 @@ int main(void) {
     struct utsname u;
     uname(&u);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    printf("bench_snapshot (%s %s, %ld CPUs)\n", u.sysname, u.machine, cpus);
+    printf("bench_snapshot_file (%s %s, %ld CPUs)\n", u.sysname, u.machine, cpus);
     printf("  write %d records (%lld bytes, %lld data batches): %.3f s CPU, %.3f s wall (incl. fsync)\n",
            RECORDS, (long long)st.st_size, (long long)batches, c1 - c0, w1 - w0);
     printf("  read + validate + iterate %lld records (%lld value bytes): %.3f s CPU, %.3f s wall\n",
