@@ -52,6 +52,7 @@ static json_t *parse_object(const uint8_t *data, int32_t len, char *why, size_t 
 }
 
 static const char *json_type_name(const json_t *v) {
+    if (!v) return "missing";
     switch (json_typeof(v)) {
     case JSON_OBJECT: return "an object";
     case JSON_ARRAY: return "an array";
@@ -886,16 +887,14 @@ static int acl_permission(const char *s) {
     return 0;
 }
 
-static void decode_acl_type_dir(const char *path, const char *type, zr_findings *f) {
-    if (resource_type(type) == ZR_RES_UNKNOWN)
-        zr_findings_substitute(f, path, "unknown ACL resource type \"%s\"; Kafka 3.9 skips it with a "
-                               "warning (its ACLs are not migrated)", type);
-}
-
 static void decode_acl(zr_model *m, const char *path, enum zr_pattern pattern, const char *type,
                        const char *name, const uint8_t *d, int32_t len, zr_findings *f) {
     enum zr_resource_type rt = resource_type(type);
-    if (rt == ZR_RES_UNKNOWN) return; /* reported on the type directory */
+    if (rt == ZR_RES_UNKNOWN) {
+        zr_findings_substitute(f, path, "unknown ACL resource type \"%s\"; Kafka 3.9 skips it with a "
+                               "warning (these ACLs are not migrated)", type);
+        return;
+    }
     zr_acl_resource r = {.pattern = pattern, .type = rt};
     json_t *o = NULL;
     if (d) {
@@ -1152,17 +1151,13 @@ bool zr_model_add_znode(zr_model *m, const char *path, const uint8_t *data, int3
         if (d && !o) zr_findings_add(f, WARN, path, "%s (notification, not migrated)", why);
         if (o) decode_log_dir_event(m, path, g.s[1], o, f);
         json_decref(o);
-    } else if (is(&g, 2, "kafka-acl", NULL)) {
-        decode_acl_type_dir(path, g.s[1], f);
     } else if (is(&g, 3, "kafka-acl", NULL, NULL)) {
         decode_acl(m, path, ZR_PATTERN_LITERAL, g.s[1], g.s[2], d, len, f);
-    } else if (is(&g, 3, "kafka-acl-extended", "prefixed", NULL)) {
-        decode_acl_type_dir(path, g.s[2], f);
     } else if (is(&g, 4, "kafka-acl-extended", "prefixed", NULL, NULL)) {
         decode_acl(m, path, ZR_PATTERN_PREFIXED, g.s[2], g.s[3], d, len, f);
-    } else if (is(&g, 2, "kafka-acl-extended", NULL) && strcmp(g.s[1], "prefixed")) {
-        zr_findings_substitute(f, path, "unknown ACL pattern type directory \"%s\"; Kafka 3.9 does not read "
-                               "it", g.s[1]);
+    } else if (is(&g, 4, "kafka-acl-extended", NULL, NULL, NULL)) {
+        zr_findings_substitute(f, path, "unknown ACL pattern type \"%s\"; Kafka 3.9 does not read these ACLs",
+                               g.s[1]);
     } else if (is(&g, 3, "delegation_token", "tokens", NULL)) {
         decode_token(m, path, g.s[2], d, len, f);
     }

@@ -566,9 +566,9 @@ static void test_acl_defects(void **state) {
         {"/kafka-acl/Topic/t", "{\"version\":1,\"acls\":[{\"principal\":\"User:a\",\"permissionType\":\"Allow\",\"operation\":\"IDEMPOTENT_WRITE\",\"host\":\"*\"}]}", 0, ZR_SEV_ERROR, "unknown operation \"IDEMPOTENT_WRITE\""},
         {"/kafka-acl/Topic/t", "{\"version\":1,\"acls\":[{\"principal\":\"User:a\",\"permissionType\":\"allow\",\"operation\":\"Read\",\"host\":\"*\"}]}", 1, ZR_SEV_WARNING, "unknown permission type \"allow\""},
         {"/kafka-acl/Topic/t", "{\"version\":1,\"acls\":[{\"principal\":\"User:a\",\"permissionType\":\"Allow\",\"operation\":\"Read\",\"host\":\"*\"},{\"host\":\"*\",\"principal\":\"User:a\",\"permissionType\":\"Allow\",\"operation\":\"Read\"}]}", 0, ZR_SEV_WARNING, "duplicates an earlier entry"},
-        {"/kafka-acl/Widget", NULL, 0, ZR_SEV_ERROR, "unknown ACL resource type \"Widget\""},
-        {"/kafka-acl-extended/prefixed/Widget", NULL, 1, ZR_SEV_WARNING, "unknown ACL resource type"},
-        {"/kafka-acl-extended/match", NULL, 0, ZR_SEV_ERROR, "unknown ACL pattern type"},
+        {"/kafka-acl/Widget/w", "{\"version\":1,\"acls\":[]}", 0, ZR_SEV_ERROR, "unknown ACL resource type \"Widget\""},
+        {"/kafka-acl-extended/prefixed/Widget/w", NULL, 1, ZR_SEV_WARNING, "unknown ACL resource type"},
+        {"/kafka-acl-extended/match/Topic/t", NULL, 0, ZR_SEV_ERROR, "unknown ACL pattern type \"match\""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ctx c;
