@@ -300,6 +300,24 @@ static bool xml_safe_text(const uint8_t *p, int32_t n) {
     return true;
 }
 
+/* Escapes only what XML requires in text (& < >), so JSON stays readable in fixtures. */
+static char *xml_escape(const uint8_t *p, int32_t n) {
+    char *out = malloc((size_t)n * 5 + 1);
+    if (!out) return NULL;
+    size_t o = 0;
+    for (int32_t i = 0; i < n; i++) {
+        const char *rep = p[i] == '&' ? "&amp;" : p[i] == '<' ? "&lt;" : p[i] == '>' ? "&gt;" : NULL;
+        if (rep) {
+            memcpy(out + o, rep, strlen(rep));
+            o += strlen(rep);
+        } else {
+            out[o++] = (char)p[i];
+        }
+    }
+    out[o] = 0;
+    return out;
+}
+
 static int write_doc(xmlTextWriterPtr w, const zr_tree *t) {
     int bad = 0;
     bad |= xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0;
@@ -324,8 +342,8 @@ static int write_doc(xmlTextWriterPtr w, const zr_tree *t) {
         if (z->data) {
             bad |= xmlTextWriterStartElement(w, BAD_CAST "data") < 0;
             if (xml_safe_text(z->data, z->len)) {
-                char *s = zr_strndup((const char *)z->data, (size_t)z->len);
-                bad |= !s || xmlTextWriterWriteString(w, BAD_CAST s) < 0;
+                char *s = xml_escape(z->data, z->len);
+                bad |= !s || xmlTextWriterWriteRaw(w, BAD_CAST s) < 0;
                 free(s);
             } else {
                 char *s = zr_base64_encode(z->data, (size_t)z->len);

@@ -571,9 +571,10 @@ static void describe_noauth(zhandle_t *zh, const char *path, const zr_connect_op
         zr_fail(err, ZR_ERR_AUTH, "NoAuth reading %s: its ACL grants READ only to %s, not to %s; "
                 "pass --zk-auth with that identity (or a ZooKeeper super user)", path, who, as);
     else
-        zr_fail(err, ZR_ERR_AUTH, "NoAuth reading %s: %s may not read it (Kafka makes /config/users, "
-                "/config/brokers and /delegation_token/tokens creator-only when zookeeper.set.acl=true); "
-                "pass --zk-auth as the brokers' identity or a ZooKeeper super user", path, as);
+        zr_fail(err, ZR_ERR_AUTH, "NoAuth reading %s: %s may not read it, and ZooKeeper hides the znode's ACL "
+                "from it. With zookeeper.set.acl=true Kafka makes /config/users, /config/brokers and "
+                "/delegation_token/tokens readable only by the brokers' identity: pass --zk-auth with that "
+                "identity (or a ZooKeeper super user)", path, as);
 }
 
 /* ---- the read ------------------------------------------------------------ */
