@@ -28,5 +28,8 @@ int cmd_random_uuid(int argc, char **argv);
 int cmd_log_dump(int argc, char **argv);
 int cmd_log_image(int argc, char **argv);
 int cmd_format(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+int cmd_load(int argc, char **argv);
 
 #endif

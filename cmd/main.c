@@ -13,6 +13,9 @@ static const cmd_spec commands[] = {
     {"format", "format a controller's metadata log directory (meta.properties, bootstrap.checkpoint)",
      cmd_format},
     {"random-uuid", "print a random Kafka uuid (base64, 22 characters)", cmd_random_uuid},
+    {"inspect", "summarize a Kafka cluster's ZooKeeper tree (counts, findings)", cmd_inspect},
+    {"dump", "write a live znode tree to a fixture XML file", cmd_dump},
+    {"load", "write a fixture XML file into a ZooKeeper ensemble", cmd_load},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
