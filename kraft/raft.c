@@ -272,8 +272,16 @@ static void leave_state(kr_raft *r) {
     r->backing_off = false;
 }
 
+/* Kafka's QuorumState.transitionToUnattached keeps the remaining election time
+ * when already waiting for an election (Unattached, Voted, Candidate): a lagging
+ * candidate that keeps bumping the epoch must not postpone everyone else's timer
+ * forever. From Leader, Follower or Resigned the timer is fresh. */
 static void become_unattached(kr_raft *r, int32_t epoch) {
     assert(epoch > r->epoch || !r->started);
+    bool keep_timer = r->started && r->election_deadline_ms != NEVER &&
+                      (r->role == KR_RAFT_UNATTACHED || r->role == KR_RAFT_VOTED ||
+                       r->role == KR_RAFT_CANDIDATE);
+    uint64_t deadline = r->election_deadline_ms;
     leave_state(r);
     abort_download(r);
     r->role = KR_RAFT_UNATTACHED;
@@ -284,7 +292,10 @@ static void become_unattached(kr_raft *r, int32_t epoch) {
     persist(r);
     reset_conns(r);
     complete_parked(r);
-    if (is_voter(r)) arm_election_timer(r);
+    if (is_voter(r)) {
+        if (keep_timer) r->election_deadline_ms = deadline;
+        else arm_election_timer(r);
+    }
 }
 
 static void become_voted(kr_raft *r, int32_t candidate) {
@@ -1041,14 +1052,23 @@ int kr_raft_load_snapshot(kr_raft *r, kr_snapshot_id id, int64_t size_bytes, kr_
     if (r->log.has_latest && id.end_offset <= r->log.latest.end_offset)
         return kr_fail(err, KR_ERR_INVALID, "snapshot %lld-%d: not after the previous one",
                        (long long)id.end_offset, id.epoch);
-    if (r->log.epoch_count)
-        return kr_fail(err, KR_ERR_INVALID, "snapshots must be loaded before log batches");
-    bool first = !r->log.has_earliest;
+    if (r->log.epoch_count || r->log.end_offset)
+        return kr_fail(err, KR_ERR_INVALID, "snapshots must be loaded before the log");
     kr_raft_log_add_snapshot(&r->log, id, size_bytes);
-    if (first) {
-        r->log.log_start_offset = id.end_offset;
-        r->log.end_offset = id.end_offset;
-    }
+    return KR_OK;
+}
+
+int kr_raft_load_log_start(kr_raft *r, int64_t log_start_offset, kr_error *err) {
+    if (r->started || r->log.epoch_count || r->log.end_offset)
+        return kr_fail(err, KR_ERR_INVALID, "raft: log start loaded late or twice");
+    if (log_start_offset < 0 ||
+        (log_start_offset > 0 &&
+         (!r->log.has_earliest || r->log.earliest.end_offset != log_start_offset)))
+        return kr_fail(err, KR_ERR_INVALID,
+                       "log start offset %lld is not the end offset of the earliest snapshot",
+                       (long long)log_start_offset);
+    r->log.log_start_offset = log_start_offset;
+    r->log.end_offset = log_start_offset;
     return KR_OK;
 }
 

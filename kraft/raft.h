@@ -273,6 +273,8 @@ int kr_raft_create(kr_raft **out, const kr_raft_config *cfg, kr_error *err);
 void kr_raft_destroy(kr_raft *r);
 /* Snapshots on disk, oldest first (the bootstrap 0-0 snapshot is not passed). */
 int kr_raft_load_snapshot(kr_raft *r, kr_snapshot_id id, int64_t size_bytes, kr_error *err);
+/* The log start offset (0, or the end offset of the earliest loaded snapshot). */
+int kr_raft_load_log_start(kr_raft *r, int64_t log_start_offset, kr_error *err);
 /* Batch headers of the log, in order (batches wholly below the log start are skipped). */
 int kr_raft_load_batch(kr_raft *r, int64_t base_offset, int64_t last_offset, int32_t epoch,
                        kr_error *err);
