@@ -15,6 +15,7 @@
 #define PAYLOAD_BYTES 8      /* one uint64 per batch */
 #define PAIR_TABLE (1u << 15)
 #define LEADER_CHANGE_TAG 0x4c43000000000000ull
+#define CHECK_QUORUM_BOUND_MS 3300 /* 3000 / 0.95 + tick slack */
 
 /* ---------- randomness ---------- */
 
@@ -66,6 +67,7 @@ typedef struct snode {
     enum kr_raft_role last_role;
     int32_t last_epoch;
     uint64_t last_tick_t, paused_until;
+    uint64_t leader_since, last_heard_from_voter; /* for the check-quorum invariant */
     uint32_t drift_pm, tick_rem;
 } snode;
 
@@ -647,6 +649,7 @@ static void verify_commits(sim *s, snode *nd, int64_t hw) {
 
 static void on_new_leader(sim *s, snode *nd) {
     s->res->stats.leaders_elected++;
+    nd->leader_since = s->now;
     trace(s, "n%d is LEADER of epoch %d (log [%" PRId64 ", %" PRId64 "))", nd->id,
           kr_raft_epoch(nd->r), nd->log_start, storage_leo(nd));
     /* Leader completeness (13): every batch committed in an earlier epoch is in
@@ -765,6 +768,13 @@ static void check_invariants(sim *s) {
             fail(s, "node %d: HW %" PRId64 " above its LEO", nd->id, hw);
         if (kr_raft_role_of(nd->r) != KR_RAFT_LEADER) continue;
         if (!top || epoch > kr_raft_epoch(top->r)) top = nd;
+        /* Check-quorum (§10): a leader that hears from no other voter resigns
+         * within 1.5 x fetch.timeout (3000 ms of its clock, which may run 5% slow). */
+        uint64_t heard = nd->last_heard_from_voter > nd->leader_since ? nd->last_heard_from_voter
+                                                                      : nd->leader_since;
+        if (s->voters > 1 && nd->paused_until + 100 < s->now && s->now - heard > CHECK_QUORUM_BOUND_MS)
+            fail(s, "check-quorum: leader %d heard from no voter for %" PRIu64 " ms", nd->id,
+                 s->now - heard);
         if (hw < 0) continue;
         /* Invariant 4: a majority of voters durably hold the HW. */
         int holders = 0;
@@ -905,7 +915,8 @@ static void inject_fault(sim *s) {
     } else if (roll < 64) {
         int i = random_up_node(s, rnd(s, 2));
         if (i >= 0) {
-            s->nodes[i].paused_until = s->now + 200 + rnd(s, 4000); /* stop-the-world */
+            uint64_t until = s->now + 200 + rnd(s, 4000); /* stop-the-world; pauses only extend */
+            if (until > s->nodes[i].paused_until) s->nodes[i].paused_until = until;
             s->res->stats.pauses++;
             trace(s, "PAUSE n%d until %" PRIu64, s->nodes[i].id, s->nodes[i].paused_until);
         }
@@ -927,11 +938,8 @@ static void stop_faults(sim *s) {
     s->drop_pm = s->dup_pm = s->long_pm = 0;
     heal_links(s);
     s->first_post_heal_payload = s->next_payload;
-    trace(s, "FAULTS END: network healed, every node restarted and resumed");
-    for (int i = 0; i < s->n; i++) {
-        s->nodes[i].paused_until = 0;
-        restart(s, &s->nodes[i]);
-    }
+    trace(s, "FAULTS END: network healed, every node restarted; pauses run out (<= 4.2 s)");
+    for (int i = 0; i < s->n; i++) restart(s, &s->nodes[i]);
 }
 
 /* ---------- event dispatch ---------- */
@@ -969,6 +977,8 @@ static void handle(sim *s, event *e) {
         snode *nd = &s->nodes[e->node];
         if (!nd->up) break;
         if (deferred_by_pause(s, e)) return;
+        int from = node_index(s, e->msg.from);
+        if (from >= 0 && s->nodes[from].voter) nd->last_heard_from_voter = s->now;
         if (s->o.trace)
             trace(s, "n%d <- n%d %s corr %u", nd->id, e->msg.from,
                   kr_raft_msg_type_name(e->msg.type), e->msg.correlation_id);

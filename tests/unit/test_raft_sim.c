@@ -51,14 +51,14 @@ static void run_seeds(uint64_t first, uint64_t count, int voters, bool vary_obse
     assert_int_equal(failures, 0);
 }
 
-static void test_sim_3_voters_500_seeds(void **state) {
+static void test_sim_3_voters_1000_seeds(void **state) {
     (void)state;
-    run_seeds(1, 500, 3, true);
+    run_seeds(1, 1000, 3, true);
 }
 
-static void test_sim_5_voters_500_seeds(void **state) {
+static void test_sim_5_voters_1000_seeds(void **state) {
     (void)state;
-    run_seeds(1, 500, 5, true);
+    run_seeds(1, 1000, 5, true);
 }
 
 static void test_sim_single_voter_20_seeds(void **state) {
@@ -93,8 +93,8 @@ int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sim_no_faults_elects_and_commits),
         cmocka_unit_test(test_sim_single_voter_20_seeds),
-        cmocka_unit_test(test_sim_3_voters_500_seeds),
-        cmocka_unit_test(test_sim_5_voters_500_seeds),
+        cmocka_unit_test(test_sim_3_voters_1000_seeds),
+        cmocka_unit_test(test_sim_5_voters_1000_seeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
