@@ -712,6 +712,42 @@ static void test_unknown_snapshot_is_not_found(void **state) {
     kr_raft_destroy(r);
 }
 
+/* ---------- DescribeQuorum (§16) ---------- */
+
+static void test_describe_quorum_reports_replica_offsets(void **state) {
+    (void)state;
+    kr_raft *r = elected_leader(); /* LEO 1 */
+    kr_quorum_info info;
+    kr_raft_tick(r, 100);
+    kr_raft_advance(r);
+    kr_raft_msg f = fetch_req(2, 1, 1, 1, 1);
+    f.u.fetch_req.max_wait_ms = 0;
+    kr_raft_step(r, &f);
+    kr_raft_advance(r);
+    kr_raft_msg obs = fetch_req(7, 1, 1, 0, 0); /* an observer */
+    obs.u.fetch_req.max_wait_ms = 0;
+    kr_raft_step(r, &obs);
+    kr_raft_advance(r);
+    assert_true(kr_raft_describe(r, &info));
+    assert_int_equal(info.leader_id, 1);
+    assert_int_equal(info.leader_epoch, 1);
+    assert_int_equal(info.high_watermark, 1);
+    assert_int_equal(info.voter_count, 3);
+    assert_int_equal(info.voters[0].log_end_offset, 1); /* the leader itself */
+    assert_int_equal(info.voters[1].log_end_offset, 1);
+    assert_int_equal(info.voters[1].last_fetch_ms, 1100); /* 1000 ms of election + 100 */
+    assert_int_equal(info.voters[1].last_caught_up_ms, 1100);
+    assert_int_equal(info.voters[2].log_end_offset, -1); /* never fetched */
+    assert_int_equal(info.observer_count, 1);
+    assert_int_equal(info.observers[0].replica_id, 7);
+    assert_int_equal(info.observers[0].log_end_offset, 0);
+    kr_raft_destroy(r);
+    kr_raft *f2 = node(2, 3);
+    start(f2, 1, 1, -1);
+    assert_false(kr_raft_describe(f2, &info)); /* only the leader answers */
+    kr_raft_destroy(f2);
+}
+
 /* ---------- the log index (§5.2) ---------- */
 
 static void test_end_offset_for_epoch(void **state) {
@@ -763,6 +799,7 @@ int main(void) {
         cmocka_unit_test(test_single_voter_elects_itself_and_commits),
         cmocka_unit_test(test_follower_below_log_start_downloads_snapshot),
         cmocka_unit_test(test_unknown_snapshot_is_not_found),
+        cmocka_unit_test(test_describe_quorum_reports_replica_offsets),
         cmocka_unit_test(test_end_offset_for_epoch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
