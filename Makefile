@@ -72,13 +72,29 @@ $(BUILD)/tests/%: tests/unit/%.c $(call obj,$(SUPPORT_SRC)) $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call obj,$(SUPPORT_SRC)) $(ALL_LIBS) $(LIBS) -lcmocka
 
+# Raft simulator (tests/sim): the engine links into the replay/soak CLI and
+# into tests/unit/test_raft_sim.c (the seeds make check runs).
+SIM_OBJS    := $(call obj,tests/sim/sim.c)
+SIM_BIN     := $(BUILD)/tests/raft_sim
+SEEDS       ?= 10000
+$(BUILD)/tests/test_raft_sim: tests/unit/test_raft_sim.c $(SIM_OBJS) $(call obj,$(SUPPORT_SRC)) $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(SIM_OBJS) $(call obj,$(SUPPORT_SRC)) $(ALL_LIBS) $(LIBS) -lcmocka
+$(SIM_BIN): tests/sim/raft_sim.c $(SIM_OBJS) $(LIB_KRAFT)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(SIM_OBJS) $(LIB_KRAFT) $(LIBS)
+
+# make soak SEEDS=N: N more seeds (from 1001, past those make check runs).
+soak: $(SIM_BIN)
+	$(SIM_BIN) --seed 1001 --seeds $(SEEDS)
+
 $(BUILD)/bench/%: bench/%.c $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ALL_LIBS) $(LIBS)
 
 # Unit tests, then integration tests (real ZooKeeper, real processes), then
 # the simulator; one closing line "N passed, N failed".
-check: $(BIN) $(UNIT_BINS)
+check: $(BIN) $(UNIT_BINS) $(SIM_BIN)
 	@ZK2KRAFT=$(abspath $(BIN)) BUILD=$(BUILD) SHARED=$(abspath $(SHARED)) \
 	  tests/run-tests.sh $(UNIT_BINS)
 
