@@ -28,5 +28,6 @@ int cmd_random_uuid(int argc, char **argv);
 int cmd_log_dump(int argc, char **argv);
 int cmd_log_image(int argc, char **argv);
 int cmd_format(int argc, char **argv);
+int cmd_quorum_describe(int argc, char **argv);
 
 #endif
