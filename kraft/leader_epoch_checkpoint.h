@@ -9,12 +9,10 @@
 #include <stdint.h>
 
 #include "kraft/error.h"
+#include "kraft/raft_log.h"
 #include "kraft/wire.h"
 
-typedef struct kr_epoch_entry {
-    int32_t epoch;
-    int64_t start_offset;
-} kr_epoch_entry;
+/* kr_epoch_entry {epoch, start_offset}: shared with the Raft core (raft_log.h). */
 
 typedef struct kr_leader_epochs {
     kr_epoch_entry *v;

@@ -146,7 +146,7 @@ static void reset_conns(kr_raft *r) {
 /* ---------- outputs ---------- */
 
 static void persist(kr_raft *r) {
-    kr_quorum_state qs = {-1, r->epoch, -1};
+    kr_raft_quorum_state qs = {-1, r->epoch, -1};
     switch (r->role) {
     case KR_RAFT_VOTED: qs.voted_id = r->voted_id; break;
     case KR_RAFT_CANDIDATE: qs.voted_id = self_id(r); break;
@@ -1094,9 +1094,9 @@ int kr_raft_load_batch(kr_raft *r, int64_t base, int64_t last, int32_t epoch, kr
     return KR_OK;
 }
 
-int kr_raft_start(kr_raft *r, const kr_quorum_state *stored, kr_error *err) {
+int kr_raft_start(kr_raft *r, const kr_raft_quorum_state *stored, kr_error *err) {
     if (r->started) return kr_fail(err, KR_ERR_INVALID, "raft: started twice");
-    kr_quorum_state qs = stored ? *stored : (kr_quorum_state){-1, 0, -1};
+    kr_raft_quorum_state qs = stored ? *stored : (kr_raft_quorum_state){-1, 0, -1};
     if (qs.leader_epoch < 0)
         return kr_fail(err, KR_ERR_CORRUPT, "quorum-state: negative leaderEpoch %d", qs.leader_epoch);
     int32_t log_epoch = kr_raft_log_last_fetched_epoch(&r->log);

@@ -69,11 +69,11 @@ typedef struct kr_raft_batch {
 } kr_raft_batch;
 
 /* QuorumStateData fields the core owns (-1 = none). */
-typedef struct kr_quorum_state {
+typedef struct kr_raft_quorum_state {
     int32_t leader_id;
     int32_t leader_epoch;
     int32_t voted_id;
-} kr_quorum_state;
+} kr_raft_quorum_state;
 
 typedef struct kr_leader_id_and_epoch {
     int32_t leader_id;
@@ -240,7 +240,7 @@ void kr_raft_config_defaults(kr_raft_config *cfg);
 
 typedef struct kr_raft_ready {
     bool quorum_state_changed; /* 1 */
-    kr_quorum_state quorum_state;
+    kr_raft_quorum_state quorum_state;
     /* 2. Snapshot download on a follower. */
     bool snapshot_chunk_present;
     kr_snapshot_id snapshot_chunk_id;
@@ -280,7 +280,7 @@ int kr_raft_load_batch(kr_raft *r, int64_t base_offset, int64_t last_offset, int
                        kr_error *err);
 /* Runs QuorumState.initialize (§3.2) on the stored quorum-state (NULL = missing
  * file). Produces a ready (the state written back). */
-int kr_raft_start(kr_raft *r, const kr_quorum_state *stored, kr_error *err);
+int kr_raft_start(kr_raft *r, const kr_raft_quorum_state *stored, kr_error *err);
 
 /* Inputs. Each fills the ready; handle it, then kr_raft_advance. */
 void kr_raft_step(kr_raft *r, const kr_raft_msg *msg);

@@ -18,13 +18,11 @@
 
 #include "kraft/error.h"
 #include "kraft/fsutil.h"
+#include "kraft/raft_log.h"
 #include "kraft/record_batch.h"
 #include "kraft/wire.h"
 
-typedef struct kr_snapshot_id {
-    int64_t end_offset; /* exclusive: last contained offset + 1 */
-    int32_t epoch;      /* epoch of the last contained record */
-} kr_snapshot_id;
+/* kr_snapshot_id {end_offset (exclusive), epoch}: one definition, shared with the Raft core. */
 
 #define KR_SNAPSHOT_NAME_SIZE 64
 #define KR_SNAPSHOT_GROUP_RECORDS 1024

@@ -53,7 +53,7 @@ typedef struct snode {
     uint32_t incarnation;
     /* durable storage */
     bool has_qs;
-    kr_quorum_state qs;
+    kr_raft_quorum_state qs;
     sbatch *log;
     size_t n, cap, synced;
     int64_t log_start;
@@ -435,7 +435,7 @@ static void restart(sim *s, snode *nd) {
 
 /* ---------- applying a ready, in the documented order ---------- */
 
-static void write_quorum_state(sim *s, snode *nd, kr_quorum_state qs) {
+static void write_quorum_state(sim *s, snode *nd, kr_raft_quorum_state qs) {
     if (nd->has_qs && qs.leader_epoch < nd->qs.leader_epoch)
         fail(s, "node %d: persisted epoch went back from %d to %d", nd->id, nd->qs.leader_epoch,
              qs.leader_epoch);
@@ -583,7 +583,7 @@ static void fill_snapshot_chunk(sim *s, const snode *from, event *e) {
 
 /* Invariant 18: nothing reaches the wire before the state it reflects is durable. */
 static void check_durable_before_send(sim *s, const snode *nd, const kr_raft_msg *m) {
-    const kr_quorum_state *q = &nd->qs;
+    const kr_raft_quorum_state *q = &nd->qs;
     switch (m->type) {
     case KR_MSG_VOTE_RESPONSE:
         if (m->u.vote_resp.vote_granted &&

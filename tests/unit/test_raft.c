@@ -38,7 +38,7 @@ static void load(kr_raft *r, int64_t base, int64_t last, int32_t epoch) {
 
 /* Starts with a stored quorum-state and swallows the start-up ready. */
 static void start(kr_raft *r, int32_t leader, int32_t epoch, int32_t voted) {
-    kr_quorum_state qs = {leader, epoch, voted};
+    kr_raft_quorum_state qs = {leader, epoch, voted};
     kr_error err;
     assert_int_equal(kr_raft_start(r, &qs, &err), KR_OK);
     kr_raft_advance(r);
@@ -46,7 +46,7 @@ static void start(kr_raft *r, int32_t leader, int32_t epoch, int32_t voted) {
 
 /* Same, but leaves the start-up ready (e.g. a follower's first Fetch) to inspect. */
 static void start_keep(kr_raft *r, int32_t leader, int32_t epoch, int32_t voted) {
-    kr_quorum_state qs = {leader, epoch, voted};
+    kr_raft_quorum_state qs = {leader, epoch, voted};
     kr_error err;
     assert_int_equal(kr_raft_start(r, &qs, &err), KR_OK);
 }
@@ -594,7 +594,7 @@ static void test_restart_as_leader_comes_back_resigned(void **state) {
     (void)state;
     kr_raft *r = node(1, 3);
     load(r, 0, 4, 3);
-    kr_quorum_state qs = {1, 3, -1};
+    kr_raft_quorum_state qs = {1, 3, -1};
     kr_error err;
     assert_int_equal(kr_raft_start(r, &qs, &err), KR_OK);
     assert_int_equal(kr_raft_role_of(r), KR_RAFT_RESIGNED);
@@ -617,7 +617,7 @@ static void test_start_adopts_log_epoch_above_stored_epoch(void **state) {
     (void)state;
     kr_raft *r = node(1, 3);
     load(r, 0, 4, 6);
-    kr_quorum_state qs = {-1, 2, 3};
+    kr_raft_quorum_state qs = {-1, 2, 3};
     kr_error err;
     assert_int_equal(kr_raft_start(r, &qs, &err), KR_OK);
     assert_int_equal(kr_raft_role_of(r), KR_RAFT_UNATTACHED);
