@@ -32,5 +32,6 @@ int cmd_inspect(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_quorum_describe(int argc, char **argv);
+int cmd_controller(int argc, char **argv);
 
 #endif

@@ -1,0 +1,73 @@
+/* Private to kraft/controller*.c: the daemon's state, shared by the main loop
+ * (controller.c) and the network glue (controller_rpc.c). */
+#ifndef KRAFT_CONTROLLER_INTERNAL_H
+#define KRAFT_CONTROLLER_INTERNAL_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "kraft/controller.h"
+#include "kraft/metadata_state.h"
+#include "kraft/net_async_client.h"
+#include "kraft/net_server.h"
+#include "kraft/raft.h"
+#include "kraft/raft_store.h"
+
+#define KR_CTL_MAX_INBOUND 1024 /* requests handed to the core and not yet answered */
+
+typedef struct kr_ctl_inbound {
+    kr_net_request *req; /* NULL: free slot */
+    uint32_t correlation_id;
+    int16_t api_key;
+    uint64_t since_ms;
+} kr_ctl_inbound;
+
+typedef struct kr_ctl_peer {
+    int32_t id;
+    kr_async_client *client;
+} kr_ctl_peer;
+
+struct kr_controller {
+    uv_loop_t *loop;
+    kr_controller_config cfg;
+    kr_logger log;
+    char cluster_id[256];
+    int lock_fd;
+    kr_raft *raft;
+    kr_raft_store *store;
+    kr_metadata_state sm;
+    kr_net_server *server;
+    kr_ctl_peer peers[KR_RAFT_MAX_VOTERS];
+    size_t peer_count;
+    kr_ctl_inbound inbound[KR_CTL_MAX_INBOUND];
+    uint32_t next_inbound_id;
+    uv_timer_t tick_timer, noop_timer, stop_timer;
+    uint64_t last_tick_ms; /* uv_now at the last tick */
+    int64_t core_now_ms;   /* sum of ticks: the core's clock */
+    uint64_t rng;
+    uint64_t bytes_since_snapshot;
+    int32_t bootstrap_epoch; /* epoch in which bootstrap records were proposed */
+    enum kr_raft_role last_role;
+    int32_t last_epoch, last_leader;
+    int in_ready;            /* nesting guard for proposals */
+    bool in_handle;          /* inside handle_ready: inputs are deferred */
+    kr_raft_msg deferred[16]; /* synthesized responses that arrived inside a ready */
+    size_t deferred_n;
+    bool stopping, fatal;
+    int handles_open;
+};
+
+/* controller.c: feed the core and handle what it produces. */
+void kr_ctl_step(kr_controller *c, const kr_raft_msg *m);
+void kr_ctl_fatal(kr_controller *c, const kr_error *err, const char *what);
+int64_t kr_ctl_wall_ms(void);
+
+/* controller_rpc.c: the network side. */
+int kr_ctl_rpc_start(kr_controller *c, kr_error *err);
+void kr_ctl_rpc_stop(kr_controller *c);
+/* Sends one message of a ready (requests to a peer, responses to a parked request). */
+void kr_ctl_send(kr_controller *c, const kr_raft_msg *m);
+/* Answers requests the core has held too long. */
+void kr_ctl_sweep_inbound(kr_controller *c);
+
+#endif
