@@ -421,10 +421,13 @@ int kr_controller_start(uv_loop_t *loop, const kr_controller_config *cfg, const 
                        : kr_fail(err, KR_ERR_INVALID, "node.id %d is not in controller.quorum.voters", cfg->node_id);
     if (rc == KR_OK) rc = lock_dir(c, err);
     if (rc == KR_OK) rc = check_meta(c, err);
-    if (rc == KR_OK) rc = start_core(c, err);
+    /* The network first: the ready of kr_raft_start may already hold a Fetch
+     * (no callback runs before the loop does). */
     if (rc == KR_OK) rc = kr_ctl_rpc_start(c, err);
+    if (rc == KR_OK) rc = start_core(c, err);
     if (rc != KR_OK) {
         c->stopping = true;
+        kr_ctl_rpc_stop(c); /* the caller runs the loop once more to close them */
         *out = c;
         return rc;
     }

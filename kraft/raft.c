@@ -53,6 +53,7 @@ struct kr_raft {
     bool backing_off;
     uint64_t backoff_deadline_ms;
     uint32_t granted_mask, rejected_mask; /* by voter slot */
+    uint32_t unreachable_mask;            /* voters that answered BROKER_NOT_AVAILABLE this candidacy */
 
     /* Leader */
     int64_t epoch_start_offset;
@@ -387,6 +388,7 @@ static void become_candidate(kr_raft *r) {
     r->retries = retry ? r->retries + 1 : 1;
     r->granted_mask = 1u << r->self_slot;
     r->rejected_mask = 0;
+    r->unreachable_mask = 0;
     arm_election_timer(r);
     if (popcount(r->granted_mask) >= majority(r)) become_leader(r);
 }
@@ -505,14 +507,28 @@ static void handle_vote_response(kr_raft *r, const kr_raft_msg *m) {
     int slot = take_response(r, m, KR_MSG_VOTE_REQUEST);
     if (slot < 0) return;
     enum outcome o = common_response(r, v->error_code, v->leader_id, v->leader_epoch);
-    if (o == OUT_BACKOFF) back_off(r, slot);
+    if (o == OUT_BACKOFF) {
+        back_off(r, slot);
+        /* An unreachable voter (the daemon reports a refused connection as
+         * BROKER_NOT_AVAILABLE) counts towards "a majority is impossible", so
+         * two candidates that split the survivors' votes back off at once
+         * instead of waiting out the election timer. It is still asked again. */
+        if (r->role == KR_RAFT_CANDIDATE && v->leader_epoch == r->epoch) {
+            r->unreachable_mask |= 1u << slot;
+            if (popcount(r->rejected_mask | (r->unreachable_mask & ~r->granted_mask)) >
+                r->cfg.voter_count - majority(r))
+                start_backoff(r);
+        }
+        return;
+    }
     if (o != OUT_CONTINUE || v->error_code != KR_E_NONE) return;
     if (r->role != KR_RAFT_CANDIDATE || v->leader_epoch != r->epoch) return;
     if (v->vote_granted) r->granted_mask |= 1u << slot;
     else r->rejected_mask |= 1u << slot;
     if (popcount(r->granted_mask) >= majority(r))
         become_leader(r);
-    else if (popcount(r->rejected_mask) > r->cfg.voter_count - majority(r))
+    else if (popcount(r->rejected_mask | (r->unreachable_mask & ~r->granted_mask)) >
+             r->cfg.voter_count - majority(r))
         start_backoff(r); /* a majority is no longer possible */
 }
 

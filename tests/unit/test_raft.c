@@ -123,6 +123,30 @@ static kr_raft *elected_leader(void) {
 
 /* ---------- votes (§6.2) ---------- */
 
+/* Split survivors: one voter rejects (it is a candidate too), the other is
+ * unreachable (BROKER_NOT_AVAILABLE): a majority is impossible, so the
+ * candidate backs off at once instead of waiting out its election timer. */
+static void test_candidate_backs_off_when_rejected_and_unreachable(void **state) {
+    (void)state;
+    kr_raft *r = node(1, 3);
+    start(r, -1, 0, -1);
+    kr_raft_tick(r, 1000);
+    assert_int_equal(kr_raft_role_of(r), KR_RAFT_CANDIDATE);
+    kr_raft_msg no = grant(sent(r, KR_MSG_VOTE_REQUEST, 2), false);
+    kr_raft_msg down = reply(sent(r, KR_MSG_VOTE_REQUEST, 3), KR_MSG_VOTE_RESPONSE);
+    down.u.vote_resp = (kr_vote_response){KR_E_BROKER_NOT_AVAILABLE, -1, 1, false};
+    kr_raft_advance(r);
+    kr_raft_step(r, &no);
+    kr_raft_advance(r);
+    kr_raft_step(r, &down);
+    kr_raft_advance(r);
+    kr_raft_tick(r, 1); /* backoff 0 (rand 0): a new candidacy long before T */
+    assert_int_equal(kr_raft_role_of(r), KR_RAFT_CANDIDATE);
+    assert_int_equal(kr_raft_epoch(r), 2);
+    kr_raft_advance(r);
+    kr_raft_destroy(r);
+}
+
 static void test_grants_vote_and_persists_before_responding(void **state) {
     (void)state;
     kr_raft *r = node(1, 3);
@@ -776,6 +800,7 @@ static void test_end_offset_for_epoch(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grants_vote_and_persists_before_responding),
+        cmocka_unit_test(test_candidate_backs_off_when_rejected_and_unreachable),
         cmocka_unit_test(test_rejects_vote_for_older_epoch),
         cmocka_unit_test(test_rejects_candidate_with_less_up_to_date_log),
         cmocka_unit_test(test_vote_request_validation_order),
