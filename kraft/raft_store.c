@@ -313,9 +313,11 @@ static int recover(kr_raft_store *s, kr_error *err) {
         const store_snapshot *latest = &s->snaps[s->snap_n - 1];
         int32_t log_epoch = s->b_n ? s->b[s->b_n - 1].epoch : -1;
         /* §9.3: a snapshot newer than the log replaces it. */
-        if (latest->id.epoch > log_epoch ||
-            (latest->id.epoch == log_epoch && latest->id.end_offset > s->end_offset) ||
-            s->end_offset < latest->id.end_offset) {
+        bool empty_at_snapshot = s->b_n == 0 && s->end_offset == latest->id.end_offset; /* migrate's layout */
+        if (!empty_at_snapshot &&
+            (latest->id.epoch > log_epoch ||
+             (latest->id.epoch == log_epoch && latest->id.end_offset > s->end_offset) ||
+             s->end_offset < latest->id.end_offset)) {
             logf_(s, KR_LOG_LEVEL_WARN, "%s: snapshot %" PRId64 "-%d is newer than the log (end %"
                   PRId64 ", epoch %d): the log restarts at the snapshot", s->dir, latest->id.end_offset,
                   latest->id.epoch, s->end_offset, log_epoch);
