@@ -304,6 +304,10 @@ static void failover_series(const char *label, int kills, int64_t partitions, ui
     printf("failover %-34s n=%d  median %lld ms  p99 %lld ms  min %lld ms  max %lld ms  mean %lld ms\n", label, done,
            (long long)t[done / 2], (long long)t[(done * 99 + 99) / 100 - 1], (long long)t[0],
            (long long)t[done - 1], (long long)(sum / done));
+    printf("  samples (ms, sorted):");
+    for (int k = 0; k < done; k++) printf(" %lld", (long long)t[k]);
+    printf("\n");
+    fflush(stdout);
     free(t);
     for (int i = 0; i < NODES; i++) stop_node(i, SIGKILL);
 }

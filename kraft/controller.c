@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -268,26 +271,63 @@ static void propose_bootstrap(kr_controller *c) {
     kr_buf_free(&values);
 }
 
-/* A snapshot once the log since the last one exceeds the threshold (§14.2). */
+/* A snapshot once the log since the last one exceeds the threshold (§14.2).
+ * A forked child writes it from a copy-on-write image of this moment, so the
+ * loop keeps serving (1M partitions take about a second to encode); the loop
+ * registers it when the child has exited (snapshot_poll). */
 static void maybe_snapshot(kr_controller *c) {
-    if (c->bytes_since_snapshot < c->cfg.snapshot_max_bytes || !kr_metadata_state_can_snapshot(&c->sm))
+    if (c->snapshot_pid > 0 || c->bytes_since_snapshot < c->cfg.snapshot_max_bytes ||
+        !kr_metadata_state_can_snapshot(&c->sm))
         return;
     kr_snapshot_id latest;
     if (kr_raft_store_latest_snapshot(c->store, &latest) && latest.end_offset >= c->sm.applied_end) return;
-    int64_t t0 = kr_ctl_wall_ms(), size = 0;
-    kr_snapshot_id id;
-    kr_error err;
-    int rc = kr_metadata_state_write_snapshot(&c->sm, kr_raft_store_dir(c->store), t0, &id, &size, &err);
-    if (rc == KR_OK) rc = kr_raft_store_add_snapshot(c->store, id, size, &err);
-    if (rc == KR_OK) rc = kr_raft_snapshot_created(c->raft, id, size, &err);
-    if (rc != KR_OK) {
-        kr_logger_printf(&c->log, KR_LOG_LEVEL_WARN, "snapshot at %" PRId64 " failed: %s", c->sm.applied_end,
-                         err.message);
+    c->snapshot_id = (kr_snapshot_id){c->sm.applied_end, c->sm.applied_epoch};
+    c->snapshot_t0_ms = kr_ctl_wall_ms();
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        kr_snapshot_id id;
+        int64_t size;
+        kr_error err;
+        int rc = kr_metadata_state_write_snapshot(&c->sm, kr_raft_store_dir(c->store), c->snapshot_t0_ms, &id,
+                                                  &size, &err);
+        if (rc != KR_OK) kr_logger_printf(&c->log, KR_LOG_LEVEL_WARN, "snapshot writer: %s", err.message);
+        _exit(rc == KR_OK ? 0 : 1);
+    }
+    if (pid < 0) {
+        kr_logger_printf(&c->log, KR_LOG_LEVEL_WARN, "snapshot: fork: %s", strerror(errno));
         return;
     }
+    c->snapshot_pid = pid;
     c->bytes_since_snapshot = 0;
-    kr_logger_printf(&c->log, KR_LOG_LEVEL_INFO, "snapshot %" PRId64 "-%d written (%" PRId64 " bytes, %" PRId64
-                     " ms)", id.end_offset, id.epoch, size, kr_ctl_wall_ms() - t0);
+}
+
+/* The snapshot child has exited: register its file, then clean the log. */
+static void snapshot_poll(kr_controller *c) {
+    int status;
+    if (c->snapshot_pid <= 0 || waitpid(c->snapshot_pid, &status, WNOHANG) != c->snapshot_pid) return;
+    c->snapshot_pid = 0;
+    kr_snapshot_id id = c->snapshot_id;
+    char name[KR_SNAPSHOT_NAME_SIZE], path[4096];
+    kr_snapshot_file_name(id, name);
+    kr_path_join(path, sizeof path, kr_raft_store_dir(c->store), name);
+    struct stat st;
+    kr_error err;
+    int rc = WIFEXITED(status) && WEXITSTATUS(status) == 0 && stat(path, &st) == 0
+                 ? KR_OK
+                 : kr_fail(&err, KR_ERR_IO, "the writer process failed (status %d)", status);
+    if (rc == KR_OK) rc = kr_raft_snapshot_created(c->raft, id, (int64_t)st.st_size, &err);
+    if (rc == KR_OK) rc = kr_raft_store_add_snapshot(c->store, id, (int64_t)st.st_size, &err);
+    if (rc != KR_OK) {
+        kr_logger_printf(&c->log, KR_LOG_LEVEL_WARN, "snapshot %" PRId64 "-%d dropped: %s", id.end_offset,
+                         id.epoch, err.message);
+        chmod(path, 0600);
+        unlink(path);
+        handle_ready(c);
+        return;
+    }
+    kr_logger_printf(&c->log, KR_LOG_LEVEL_INFO, "snapshot %" PRId64 "-%d written (%lld bytes, %" PRId64 " ms)",
+                     id.end_offset, id.epoch, (long long)st.st_size, kr_ctl_wall_ms() - c->snapshot_t0_ms);
     handle_ready(c);
     kr_raft_clean(c->raft); /* log start moves to the snapshot */
     handle_ready(c);
@@ -317,6 +357,7 @@ static void on_tick(uv_timer_t *t) {
         handle_ready(c);
         after_input(c);
     }
+    if (!c->stopping) snapshot_poll(c);
     kr_ctl_sweep_inbound(c);
 }
 
@@ -483,6 +524,10 @@ void kr_controller_shutdown(kr_controller *c, uint32_t linger_ms) {
 int kr_controller_destroy(kr_controller *c) {
     if (!c) return 0;
     int status = c->fatal ? 2 : 0;
+    if (c->snapshot_pid > 0) { /* its .part file is removed at the next start */
+        kill(c->snapshot_pid, SIGKILL);
+        waitpid(c->snapshot_pid, NULL, 0);
+    }
     if (c->raft) kr_raft_destroy(c->raft);
     kr_raft_store_close(c->store);
     kr_metadata_state_free(&c->sm);

@@ -4,6 +4,7 @@
 #define KRAFT_CONTROLLER_INTERNAL_H
 
 #include <stdint.h>
+#include <sys/types.h>
 #include <uv.h>
 
 #include "kraft/controller.h"
@@ -46,6 +47,9 @@ struct kr_controller {
     int64_t core_now_ms;   /* sum of ticks: the core's clock */
     uint64_t rng;
     uint64_t bytes_since_snapshot;
+    pid_t snapshot_pid;          /* the snapshot writer child, 0 when none */
+    kr_snapshot_id snapshot_id;  /* what it writes */
+    int64_t snapshot_t0_ms;
     int32_t bootstrap_epoch; /* epoch in which bootstrap records were proposed */
     enum kr_raft_role last_role;
     int32_t last_epoch, last_leader;

@@ -270,7 +270,7 @@ static int scan_dir(kr_raft_store *s, int64_t **bases, size_t *nb, kr_error *err
     }
     closedir(d);
     if (rc != KR_OK) return rc;
-    qsort(*bases, *nb, sizeof **bases, cmp_i64);
+    if (*nb) qsort(*bases, *nb, sizeof **bases, cmp_i64);
     qsort(s->snaps, s->snap_n, sizeof s->snaps[0], cmp_snap);
     return KR_OK;
 }
@@ -529,7 +529,7 @@ static int append_batches(kr_raft_store *s, const kr_raft_batch *bs, size_t n, b
 static int move_log_start(kr_raft_store *s, int64_t start, kr_error *err) {
     if (start <= s->log_start) return KR_OK;
     size_t i = batch_at(s, start);
-    memmove(s->b, s->b + i, (s->b_n - i) * sizeof *s->b);
+    if (i) memmove(s->b, s->b + i, (s->b_n - i) * sizeof *s->b);
     s->b_n -= i;
     s->log_start = start;
     if (s->end_offset < start) s->end_offset = start;
