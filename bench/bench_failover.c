@@ -8,7 +8,7 @@
  *   3. catch-up time of a wiped follower by FetchSnapshot with 1M partitions
  *      (restart -> the leader reports its end offset at the leader's HW).
  * Figures only, never pass/fail.
- * Usage: bench_failover [--kills N] [--big-partitions P] [--bin PATH]
+ * Usage: bench_failover [--kills N] [--big-partitions P] [--bin PATH] [--only default|tuned|big|boot]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -351,12 +351,14 @@ static void boot_and_catch_up(int64_t partitions) {
 int main(int argc, char **argv) {
     int kills = 20;
     int64_t big = 1000000;
+    const char *only = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--kills") && i + 1 < argc) kills = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--big-partitions") && i + 1 < argc) big = atoll(argv[++i]);
         else if (!strcmp(argv[i], "--bin") && i + 1 < argc) bin = argv[++i];
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
         else {
-            fprintf(stderr, "usage: bench_failover [--kills N] [--big-partitions P] [--bin PATH]\n");
+            fprintf(stderr, "usage: bench_failover [--kills N] [--big-partitions P] [--bin PATH] [--only default|tuned|big|boot]\n");
             return 2;
         }
     }
@@ -374,10 +376,10 @@ int main(int argc, char **argv) {
     bench_print_machine();
     printf("3 controllers on loopback; failover = SIGKILL of the leader -> a live node answers DescribeQuorum\n"
            "as leader of a higher epoch (polled every 5 ms); the killed node is restarted each time\n");
-    failover_series("default timeouts, 1,000 partitions", kills, 1000, 0, 0);
-    failover_series("tuned 150/300 ms, 1,000 partitions", kills, 1000, 150, 300);
-    failover_series("tuned 150/300 ms, big image", kills, big, 150, 300);
-    boot_and_catch_up(big);
+    if (!only || !strcmp(only, "default")) failover_series("default timeouts, 1,000 partitions", kills, 1000, 0, 0);
+    if (!only || !strcmp(only, "tuned")) failover_series("tuned 150/300 ms, 1,000 partitions", kills, 1000, 150, 300);
+    if (!only || !strcmp(only, "big")) failover_series("tuned 150/300 ms, big image", kills, big, 150, 300);
+    if (!only || !strcmp(only, "boot")) boot_and_catch_up(big);
     printf("targets: tuned failover p99 < 500 ms and no slower with 1M partitions; boot from 1M < 1.5 s\n");
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "rm -rf %s", root);

@@ -411,6 +411,10 @@ static int start_core(kr_controller *c, kr_error *err) {
     rc.fetch_timeout_ms = c->cfg.fetch_timeout_ms;
     rc.request_timeout_ms = c->cfg.request_timeout_ms;
     rc.retry_backoff_ms = c->cfg.retry_backoff_ms;
+    /* A parked fetch must come back well inside the fetch timeout, or an idle
+     * leader looks dead to its followers (Kafka's fixed 500 ms breaks tuned
+     * fetch timeouts such as 300 ms). */
+    if (rc.fetch_max_wait_ms > c->cfg.fetch_timeout_ms / 3) rc.fetch_max_wait_ms = c->cfg.fetch_timeout_ms / 3;
     rc.always_flush = true;
     if (getrandom(&c->rng, sizeof c->rng, 0) != (ssize_t)sizeof c->rng)
         c->rng = (uint64_t)kr_ctl_wall_ms() ^ ((uint64_t)getpid() << 32);
