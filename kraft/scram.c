@@ -194,7 +194,13 @@ int kr_scram_server_first(kr_scram_server *s, const char *msg, size_t len, kr_sc
 
 int kr_scram_server_final(kr_scram_server *s, const char *msg, size_t len, char *out, size_t out_cap, kr_error *err) {
     if (s->state != 1) return fail(s, err, "client-final out of order");
+    /* Parse a NUL-terminated copy: the wire buffer has no terminator. */
+    char copy[2048];
+    if (len >= sizeof copy) return fail(s, err, "client-final too long");
     if (memchr(msg, '\0', len)) return fail(s, err, "NUL in client-final");
+    memcpy(copy, msg, len);
+    copy[len] = '\0';
+    msg = copy;
     const char *end = msg + len;
     char channel[128], nonce[512], proof64[200];
     bool ok;
