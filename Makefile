@@ -72,13 +72,29 @@ $(BUILD)/tests/%: tests/unit/%.c $(call obj,$(SUPPORT_SRC)) $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call obj,$(SUPPORT_SRC)) $(ALL_LIBS) $(LIBS) -lcmocka
 
+# Raft simulator (tests/sim): the engine links into the replay/soak CLI and
+# into tests/unit/test_raft_sim.c (the seeds make check runs).
+SIM_OBJS    := $(call obj,tests/sim/sim.c)
+SIM_BIN     := $(BUILD)/tests/raft_sim
+SEEDS       ?= 10000
+$(BUILD)/tests/test_raft_sim: tests/unit/test_raft_sim.c $(SIM_OBJS) $(call obj,$(SUPPORT_SRC)) $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(SIM_OBJS) $(call obj,$(SUPPORT_SRC)) $(ALL_LIBS) $(LIBS) -lcmocka
+$(SIM_BIN): tests/sim/raft_sim.c $(SIM_OBJS) $(LIB_KRAFT)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(SIM_OBJS) $(LIB_KRAFT) $(LIBS)
+
+# make soak SEEDS=N: N more seeds (from 1001, past those make check runs).
+soak: $(SIM_BIN)
+	$(SIM_BIN) --seed 1001 --seeds $(SEEDS)
+
 $(BUILD)/bench/%: bench/%.c $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ALL_LIBS) $(LIBS)
 
 # Unit tests, then integration tests (real ZooKeeper, real processes), then
 # the simulator; one closing line "N passed, N failed".
-check: $(BIN) $(UNIT_BINS)
+check: $(BIN) $(UNIT_BINS) $(SIM_BIN)
 	@ZK2KRAFT=$(abspath $(BIN)) BUILD=$(BUILD) SHARED=$(abspath $(SHARED)) \
 	  tests/run-tests.sh $(UNIT_BINS)
 
@@ -88,7 +104,7 @@ unit: $(UNIT_BINS)
 # libFuzzer targets (clang). Each links the library sources compiled for fuzzing.
 FUZZ_BUILD  := build/fuzz
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined
-FUZZ_LIB_SRC := $(KRAFT_SRC) $(ZKREAD_SRC) $(MIGRATE_SRC)
+FUZZ_LIB_SRC := $(KRAFT_SRC) $(ZKREAD_SRC) $(MIGRATE_SRC) $(SUPPORT_SRC)
 FUZZ_OBJS   := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_LIB_SRC))
 FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
 $(FUZZ_BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
@@ -99,7 +115,7 @@ $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_OBJS)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LIBS)
 fuzz: $(FUZZ_BINS)
 	@echo "fuzz targets: $(FUZZ_BINS)"
-	@echo "run one: $(FUZZ_BUILD)/fuzz_record_batch tests/fuzz/corpus/record_batch"
+	@echo "run one (new inputs go to the first dir): mkdir -p /tmp/corpus && $(FUZZ_BUILD)/fuzz_messages /tmp/corpus tests/fuzz/corpus/messages"
 
 demo: $(BIN)
 	@tests/demo.sh $(abspath $(BIN))
@@ -113,5 +129,7 @@ gen:
 
 clean:
 	rm -rf build bin
+
+.SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -21,7 +21,13 @@ int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "zk2kraft <cmd>: usage error: <message>" plus a hint; returns EXIT_ERROR. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* "text" → false, "json" → true; false return for anything else. */
+bool cli_parse_output(const char *arg, bool *json);
+
 int cmd_random_uuid(int argc, char **argv);
+int cmd_log_dump(int argc, char **argv);
+int cmd_log_image(int argc, char **argv);
+int cmd_format(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_load(int argc, char **argv);

@@ -8,6 +8,10 @@
 #define ZK2KRAFT_VERSION "0.1.0"
 
 static const cmd_spec commands[] = {
+    {"log dump", "print every batch and record of metadata log segments and snapshots", cmd_log_dump},
+    {"log image", "fold snapshots and log segments into the metadata image and print it", cmd_log_image},
+    {"format", "format a controller's metadata log directory (meta.properties, bootstrap.checkpoint)",
+     cmd_format},
     {"random-uuid", "print a random Kafka uuid (base64, 22 characters)", cmd_random_uuid},
     {"inspect", "summarize a Kafka cluster's ZooKeeper tree (counts, findings)", cmd_inspect},
     {"dump", "write a live znode tree to a fixture XML file", cmd_dump},
@@ -33,6 +37,13 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
     fprintf(stderr, "\nTry 'zk2kraft %s --help'.\n", cmd);
     va_end(ap);
     return EXIT_ERROR;
+}
+
+bool cli_parse_output(const char *arg, bool *json) {
+    if (!strcmp(arg, "json")) *json = true;
+    else if (!strcmp(arg, "text")) *json = false;
+    else return false;
+    return true;
 }
 
 static void print_help(FILE *out) {
