@@ -31,5 +31,6 @@ int cmd_format(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_load(int argc, char **argv);
+int cmd_quorum_describe(int argc, char **argv);
 
 #endif

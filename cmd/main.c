@@ -12,6 +12,8 @@ static const cmd_spec commands[] = {
     {"log image", "fold snapshots and log segments into the metadata image and print it", cmd_log_image},
     {"format", "format a controller's metadata log directory (meta.properties, bootstrap.checkpoint)",
      cmd_format},
+    {"quorum describe", "ask a KRaft controller quorum for its leader, epoch, lag and replicas",
+     cmd_quorum_describe},
     {"random-uuid", "print a random Kafka uuid (base64, 22 characters)", cmd_random_uuid},
     {"inspect", "summarize a Kafka cluster's ZooKeeper tree (counts, findings)", cmd_inspect},
     {"dump", "write a live znode tree to a fixture XML file", cmd_dump},

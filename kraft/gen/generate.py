@@ -791,6 +791,63 @@ def emit_rpc_tables(h, c, msgs):
     c("    return NULL;")
     c("}")
     c()
+    emit_rpc_codecs(h, c, msgs)
+
+
+def emit_rpc_codecs(h, c, msgs):
+    """Type-erased request/response codecs per api key, through wrappers (no
+    function-pointer casts), for code that dispatches on the api key."""
+    by_name = {m.name: m for m in msgs}
+    reqs = {m.api_key: m for m in msgs if m.type == "request"}
+    h("/* One API's request and response codecs behind void pointers, for code that")
+    h(" * dispatches on the api key (the network layer). */")
+    h("typedef struct kr_rpc_codec {")
+    h("    const kr_api_info *info;")
+    h("    size_t request_size, response_size;")
+    h("    void (*request_init)(void *m);")
+    h("    int (*request_encode)(kr_buf *out, const void *m, int16_t version, kr_error *err);")
+    h("    bool (*request_decode)(kr_reader *r, void *m, int16_t version, kr_arena *arena);")
+    h("    json_t *(*request_to_json)(const void *m, int16_t version, int flags);")
+    h("    void (*response_init)(void *m);")
+    h("    int (*response_encode)(kr_buf *out, const void *m, int16_t version, kr_error *err);")
+    h("    bool (*response_decode)(kr_reader *r, void *m, int16_t version, kr_arena *arena);")
+    h("    json_t *(*response_to_json)(const void *m, int16_t version, int flags);")
+    h("} kr_rpc_codec;")
+    h("/* NULL for an api key with no schema here. */")
+    h("const kr_rpc_codec *kr_rpc_codec_lookup(int api_key);")
+    h()
+    pairs = []
+    for k in sorted(reqs):
+        rq = reqs[k].name
+        rs = rq[: -len("Request")] + "Response"
+        if rs not in by_name:
+            continue
+        pairs.append((k, rq, rs))
+        for n in (rq, rs):
+            c("static void rpc_init_%s(void *m) { kr_%s_init(m); }" % (n, n))
+            c("static int rpc_encode_%s(kr_buf *out, const void *m, int16_t v, kr_error *err) {" % n)
+            c("    return kr_%s_encode(out, m, v, err);" % n)
+            c("}")
+            c("static bool rpc_decode_%s(kr_reader *r, void *m, int16_t v, kr_arena *a) {" % n)
+            c("    return kr_%s_decode(r, m, v, a);" % n)
+            c("}")
+            c("static json_t *rpc_json_%s(const void *m, int16_t v, int flags) {" % n)
+            c("    return kr_%s_to_json(m, v, flags);" % n)
+            c("}")
+    c()
+    c("static const kr_rpc_codec rpc_codecs[] = {")
+    for k, rq, rs in pairs:
+        c("    {&api_table[%d], sizeof(kr_%s), sizeof(kr_%s), rpc_init_%s, rpc_encode_%s, rpc_decode_%s, rpc_json_%s,"
+          % (sorted(reqs).index(k), rq, rs, rq, rq, rq, rq))
+        c("     rpc_init_%s, rpc_encode_%s, rpc_decode_%s, rpc_json_%s}," % (rs, rs, rs, rs))
+    c("};")
+    c()
+    c("const kr_rpc_codec *kr_rpc_codec_lookup(int api_key) {")
+    c("    for (size_t i = 0; i < sizeof rpc_codecs / sizeof rpc_codecs[0]; i++)")
+    c("        if (rpc_codecs[i].info->api_key == api_key) return &rpc_codecs[i];")
+    c("    return NULL;")
+    c("}")
+    c()
 
 
 def emit_random(o, m):

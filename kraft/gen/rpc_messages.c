@@ -21356,3 +21356,849 @@ const kr_api_info *kr_api_lookup(int api_key) {
     return NULL;
 }
 
+static void rpc_init_FetchRequest(void *m) { kr_FetchRequest_init(m); }
+static int rpc_encode_FetchRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_FetchRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_FetchRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_FetchRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_FetchRequest(const void *m, int16_t v, int flags) {
+    return kr_FetchRequest_to_json(m, v, flags);
+}
+static void rpc_init_FetchResponse(void *m) { kr_FetchResponse_init(m); }
+static int rpc_encode_FetchResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_FetchResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_FetchResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_FetchResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_FetchResponse(const void *m, int16_t v, int flags) {
+    return kr_FetchResponse_to_json(m, v, flags);
+}
+static void rpc_init_MetadataRequest(void *m) { kr_MetadataRequest_init(m); }
+static int rpc_encode_MetadataRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_MetadataRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_MetadataRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_MetadataRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_MetadataRequest(const void *m, int16_t v, int flags) {
+    return kr_MetadataRequest_to_json(m, v, flags);
+}
+static void rpc_init_MetadataResponse(void *m) { kr_MetadataResponse_init(m); }
+static int rpc_encode_MetadataResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_MetadataResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_MetadataResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_MetadataResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_MetadataResponse(const void *m, int16_t v, int flags) {
+    return kr_MetadataResponse_to_json(m, v, flags);
+}
+static void rpc_init_SaslHandshakeRequest(void *m) { kr_SaslHandshakeRequest_init(m); }
+static int rpc_encode_SaslHandshakeRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_SaslHandshakeRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_SaslHandshakeRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_SaslHandshakeRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_SaslHandshakeRequest(const void *m, int16_t v, int flags) {
+    return kr_SaslHandshakeRequest_to_json(m, v, flags);
+}
+static void rpc_init_SaslHandshakeResponse(void *m) { kr_SaslHandshakeResponse_init(m); }
+static int rpc_encode_SaslHandshakeResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_SaslHandshakeResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_SaslHandshakeResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_SaslHandshakeResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_SaslHandshakeResponse(const void *m, int16_t v, int flags) {
+    return kr_SaslHandshakeResponse_to_json(m, v, flags);
+}
+static void rpc_init_ApiVersionsRequest(void *m) { kr_ApiVersionsRequest_init(m); }
+static int rpc_encode_ApiVersionsRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_ApiVersionsRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_ApiVersionsRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_ApiVersionsRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_ApiVersionsRequest(const void *m, int16_t v, int flags) {
+    return kr_ApiVersionsRequest_to_json(m, v, flags);
+}
+static void rpc_init_ApiVersionsResponse(void *m) { kr_ApiVersionsResponse_init(m); }
+static int rpc_encode_ApiVersionsResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_ApiVersionsResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_ApiVersionsResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_ApiVersionsResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_ApiVersionsResponse(const void *m, int16_t v, int flags) {
+    return kr_ApiVersionsResponse_to_json(m, v, flags);
+}
+static void rpc_init_CreateTopicsRequest(void *m) { kr_CreateTopicsRequest_init(m); }
+static int rpc_encode_CreateTopicsRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_CreateTopicsRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_CreateTopicsRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_CreateTopicsRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_CreateTopicsRequest(const void *m, int16_t v, int flags) {
+    return kr_CreateTopicsRequest_to_json(m, v, flags);
+}
+static void rpc_init_CreateTopicsResponse(void *m) { kr_CreateTopicsResponse_init(m); }
+static int rpc_encode_CreateTopicsResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_CreateTopicsResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_CreateTopicsResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_CreateTopicsResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_CreateTopicsResponse(const void *m, int16_t v, int flags) {
+    return kr_CreateTopicsResponse_to_json(m, v, flags);
+}
+static void rpc_init_DeleteTopicsRequest(void *m) { kr_DeleteTopicsRequest_init(m); }
+static int rpc_encode_DeleteTopicsRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_DeleteTopicsRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_DeleteTopicsRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_DeleteTopicsRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_DeleteTopicsRequest(const void *m, int16_t v, int flags) {
+    return kr_DeleteTopicsRequest_to_json(m, v, flags);
+}
+static void rpc_init_DeleteTopicsResponse(void *m) { kr_DeleteTopicsResponse_init(m); }
+static int rpc_encode_DeleteTopicsResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_DeleteTopicsResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_DeleteTopicsResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_DeleteTopicsResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_DeleteTopicsResponse(const void *m, int16_t v, int flags) {
+    return kr_DeleteTopicsResponse_to_json(m, v, flags);
+}
+static void rpc_init_DescribeAclsRequest(void *m) { kr_DescribeAclsRequest_init(m); }
+static int rpc_encode_DescribeAclsRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_DescribeAclsRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_DescribeAclsRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_DescribeAclsRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_DescribeAclsRequest(const void *m, int16_t v, int flags) {
+    return kr_DescribeAclsRequest_to_json(m, v, flags);
+}
+static void rpc_init_DescribeAclsResponse(void *m) { kr_DescribeAclsResponse_init(m); }
+static int rpc_encode_DescribeAclsResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_DescribeAclsResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_DescribeAclsResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_DescribeAclsResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_DescribeAclsResponse(const void *m, int16_t v, int flags) {
+    return kr_DescribeAclsResponse_to_json(m, v, flags);
+}
+static void rpc_init_CreateAclsRequest(void *m) { kr_CreateAclsRequest_init(m); }
+static int rpc_encode_CreateAclsRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_CreateAclsRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_CreateAclsRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_CreateAclsRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_CreateAclsRequest(const void *m, int16_t v, int flags) {
+    return kr_CreateAclsRequest_to_json(m, v, flags);
+}
+static void rpc_init_CreateAclsResponse(void *m) { kr_CreateAclsResponse_init(m); }
+static int rpc_encode_CreateAclsResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_CreateAclsResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_CreateAclsResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_CreateAclsResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_CreateAclsResponse(const void *m, int16_t v, int flags) {
+    return kr_CreateAclsResponse_to_json(m, v, flags);
+}
+static void rpc_init_DeleteAclsRequest(void *m) { kr_DeleteAclsRequest_init(m); }
+static int rpc_encode_DeleteAclsRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_DeleteAclsRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_DeleteAclsRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_DeleteAclsRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_DeleteAclsRequest(const void *m, int16_t v, int flags) {
+    return kr_DeleteAclsRequest_to_json(m, v, flags);
+}
+static void rpc_init_DeleteAclsResponse(void *m) { kr_DeleteAclsResponse_init(m); }
+static int rpc_encode_DeleteAclsResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_DeleteAclsResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_DeleteAclsResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_DeleteAclsResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_DeleteAclsResponse(const void *m, int16_t v, int flags) {
+    return kr_DeleteAclsResponse_to_json(m, v, flags);
+}
+static void rpc_init_DescribeConfigsRequest(void *m) { kr_DescribeConfigsRequest_init(m); }
+static int rpc_encode_DescribeConfigsRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_DescribeConfigsRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_DescribeConfigsRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_DescribeConfigsRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_DescribeConfigsRequest(const void *m, int16_t v, int flags) {
+    return kr_DescribeConfigsRequest_to_json(m, v, flags);
+}
+static void rpc_init_DescribeConfigsResponse(void *m) { kr_DescribeConfigsResponse_init(m); }
+static int rpc_encode_DescribeConfigsResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_DescribeConfigsResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_DescribeConfigsResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_DescribeConfigsResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_DescribeConfigsResponse(const void *m, int16_t v, int flags) {
+    return kr_DescribeConfigsResponse_to_json(m, v, flags);
+}
+static void rpc_init_AlterConfigsRequest(void *m) { kr_AlterConfigsRequest_init(m); }
+static int rpc_encode_AlterConfigsRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_AlterConfigsRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_AlterConfigsRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_AlterConfigsRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_AlterConfigsRequest(const void *m, int16_t v, int flags) {
+    return kr_AlterConfigsRequest_to_json(m, v, flags);
+}
+static void rpc_init_AlterConfigsResponse(void *m) { kr_AlterConfigsResponse_init(m); }
+static int rpc_encode_AlterConfigsResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_AlterConfigsResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_AlterConfigsResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_AlterConfigsResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_AlterConfigsResponse(const void *m, int16_t v, int flags) {
+    return kr_AlterConfigsResponse_to_json(m, v, flags);
+}
+static void rpc_init_DescribeLogDirsRequest(void *m) { kr_DescribeLogDirsRequest_init(m); }
+static int rpc_encode_DescribeLogDirsRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_DescribeLogDirsRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_DescribeLogDirsRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_DescribeLogDirsRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_DescribeLogDirsRequest(const void *m, int16_t v, int flags) {
+    return kr_DescribeLogDirsRequest_to_json(m, v, flags);
+}
+static void rpc_init_DescribeLogDirsResponse(void *m) { kr_DescribeLogDirsResponse_init(m); }
+static int rpc_encode_DescribeLogDirsResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_DescribeLogDirsResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_DescribeLogDirsResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_DescribeLogDirsResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_DescribeLogDirsResponse(const void *m, int16_t v, int flags) {
+    return kr_DescribeLogDirsResponse_to_json(m, v, flags);
+}
+static void rpc_init_SaslAuthenticateRequest(void *m) { kr_SaslAuthenticateRequest_init(m); }
+static int rpc_encode_SaslAuthenticateRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_SaslAuthenticateRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_SaslAuthenticateRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_SaslAuthenticateRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_SaslAuthenticateRequest(const void *m, int16_t v, int flags) {
+    return kr_SaslAuthenticateRequest_to_json(m, v, flags);
+}
+static void rpc_init_SaslAuthenticateResponse(void *m) { kr_SaslAuthenticateResponse_init(m); }
+static int rpc_encode_SaslAuthenticateResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_SaslAuthenticateResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_SaslAuthenticateResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_SaslAuthenticateResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_SaslAuthenticateResponse(const void *m, int16_t v, int flags) {
+    return kr_SaslAuthenticateResponse_to_json(m, v, flags);
+}
+static void rpc_init_CreatePartitionsRequest(void *m) { kr_CreatePartitionsRequest_init(m); }
+static int rpc_encode_CreatePartitionsRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_CreatePartitionsRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_CreatePartitionsRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_CreatePartitionsRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_CreatePartitionsRequest(const void *m, int16_t v, int flags) {
+    return kr_CreatePartitionsRequest_to_json(m, v, flags);
+}
+static void rpc_init_CreatePartitionsResponse(void *m) { kr_CreatePartitionsResponse_init(m); }
+static int rpc_encode_CreatePartitionsResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_CreatePartitionsResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_CreatePartitionsResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_CreatePartitionsResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_CreatePartitionsResponse(const void *m, int16_t v, int flags) {
+    return kr_CreatePartitionsResponse_to_json(m, v, flags);
+}
+static void rpc_init_ElectLeadersRequest(void *m) { kr_ElectLeadersRequest_init(m); }
+static int rpc_encode_ElectLeadersRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_ElectLeadersRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_ElectLeadersRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_ElectLeadersRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_ElectLeadersRequest(const void *m, int16_t v, int flags) {
+    return kr_ElectLeadersRequest_to_json(m, v, flags);
+}
+static void rpc_init_ElectLeadersResponse(void *m) { kr_ElectLeadersResponse_init(m); }
+static int rpc_encode_ElectLeadersResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_ElectLeadersResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_ElectLeadersResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_ElectLeadersResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_ElectLeadersResponse(const void *m, int16_t v, int flags) {
+    return kr_ElectLeadersResponse_to_json(m, v, flags);
+}
+static void rpc_init_IncrementalAlterConfigsRequest(void *m) { kr_IncrementalAlterConfigsRequest_init(m); }
+static int rpc_encode_IncrementalAlterConfigsRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_IncrementalAlterConfigsRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_IncrementalAlterConfigsRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_IncrementalAlterConfigsRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_IncrementalAlterConfigsRequest(const void *m, int16_t v, int flags) {
+    return kr_IncrementalAlterConfigsRequest_to_json(m, v, flags);
+}
+static void rpc_init_IncrementalAlterConfigsResponse(void *m) { kr_IncrementalAlterConfigsResponse_init(m); }
+static int rpc_encode_IncrementalAlterConfigsResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_IncrementalAlterConfigsResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_IncrementalAlterConfigsResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_IncrementalAlterConfigsResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_IncrementalAlterConfigsResponse(const void *m, int16_t v, int flags) {
+    return kr_IncrementalAlterConfigsResponse_to_json(m, v, flags);
+}
+static void rpc_init_AlterPartitionReassignmentsRequest(void *m) { kr_AlterPartitionReassignmentsRequest_init(m); }
+static int rpc_encode_AlterPartitionReassignmentsRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_AlterPartitionReassignmentsRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_AlterPartitionReassignmentsRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_AlterPartitionReassignmentsRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_AlterPartitionReassignmentsRequest(const void *m, int16_t v, int flags) {
+    return kr_AlterPartitionReassignmentsRequest_to_json(m, v, flags);
+}
+static void rpc_init_AlterPartitionReassignmentsResponse(void *m) { kr_AlterPartitionReassignmentsResponse_init(m); }
+static int rpc_encode_AlterPartitionReassignmentsResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_AlterPartitionReassignmentsResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_AlterPartitionReassignmentsResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_AlterPartitionReassignmentsResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_AlterPartitionReassignmentsResponse(const void *m, int16_t v, int flags) {
+    return kr_AlterPartitionReassignmentsResponse_to_json(m, v, flags);
+}
+static void rpc_init_ListPartitionReassignmentsRequest(void *m) { kr_ListPartitionReassignmentsRequest_init(m); }
+static int rpc_encode_ListPartitionReassignmentsRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_ListPartitionReassignmentsRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_ListPartitionReassignmentsRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_ListPartitionReassignmentsRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_ListPartitionReassignmentsRequest(const void *m, int16_t v, int flags) {
+    return kr_ListPartitionReassignmentsRequest_to_json(m, v, flags);
+}
+static void rpc_init_ListPartitionReassignmentsResponse(void *m) { kr_ListPartitionReassignmentsResponse_init(m); }
+static int rpc_encode_ListPartitionReassignmentsResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_ListPartitionReassignmentsResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_ListPartitionReassignmentsResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_ListPartitionReassignmentsResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_ListPartitionReassignmentsResponse(const void *m, int16_t v, int flags) {
+    return kr_ListPartitionReassignmentsResponse_to_json(m, v, flags);
+}
+static void rpc_init_DescribeClientQuotasRequest(void *m) { kr_DescribeClientQuotasRequest_init(m); }
+static int rpc_encode_DescribeClientQuotasRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_DescribeClientQuotasRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_DescribeClientQuotasRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_DescribeClientQuotasRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_DescribeClientQuotasRequest(const void *m, int16_t v, int flags) {
+    return kr_DescribeClientQuotasRequest_to_json(m, v, flags);
+}
+static void rpc_init_DescribeClientQuotasResponse(void *m) { kr_DescribeClientQuotasResponse_init(m); }
+static int rpc_encode_DescribeClientQuotasResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_DescribeClientQuotasResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_DescribeClientQuotasResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_DescribeClientQuotasResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_DescribeClientQuotasResponse(const void *m, int16_t v, int flags) {
+    return kr_DescribeClientQuotasResponse_to_json(m, v, flags);
+}
+static void rpc_init_AlterClientQuotasRequest(void *m) { kr_AlterClientQuotasRequest_init(m); }
+static int rpc_encode_AlterClientQuotasRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_AlterClientQuotasRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_AlterClientQuotasRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_AlterClientQuotasRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_AlterClientQuotasRequest(const void *m, int16_t v, int flags) {
+    return kr_AlterClientQuotasRequest_to_json(m, v, flags);
+}
+static void rpc_init_AlterClientQuotasResponse(void *m) { kr_AlterClientQuotasResponse_init(m); }
+static int rpc_encode_AlterClientQuotasResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_AlterClientQuotasResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_AlterClientQuotasResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_AlterClientQuotasResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_AlterClientQuotasResponse(const void *m, int16_t v, int flags) {
+    return kr_AlterClientQuotasResponse_to_json(m, v, flags);
+}
+static void rpc_init_DescribeUserScramCredentialsRequest(void *m) { kr_DescribeUserScramCredentialsRequest_init(m); }
+static int rpc_encode_DescribeUserScramCredentialsRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_DescribeUserScramCredentialsRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_DescribeUserScramCredentialsRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_DescribeUserScramCredentialsRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_DescribeUserScramCredentialsRequest(const void *m, int16_t v, int flags) {
+    return kr_DescribeUserScramCredentialsRequest_to_json(m, v, flags);
+}
+static void rpc_init_DescribeUserScramCredentialsResponse(void *m) { kr_DescribeUserScramCredentialsResponse_init(m); }
+static int rpc_encode_DescribeUserScramCredentialsResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_DescribeUserScramCredentialsResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_DescribeUserScramCredentialsResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_DescribeUserScramCredentialsResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_DescribeUserScramCredentialsResponse(const void *m, int16_t v, int flags) {
+    return kr_DescribeUserScramCredentialsResponse_to_json(m, v, flags);
+}
+static void rpc_init_AlterUserScramCredentialsRequest(void *m) { kr_AlterUserScramCredentialsRequest_init(m); }
+static int rpc_encode_AlterUserScramCredentialsRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_AlterUserScramCredentialsRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_AlterUserScramCredentialsRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_AlterUserScramCredentialsRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_AlterUserScramCredentialsRequest(const void *m, int16_t v, int flags) {
+    return kr_AlterUserScramCredentialsRequest_to_json(m, v, flags);
+}
+static void rpc_init_AlterUserScramCredentialsResponse(void *m) { kr_AlterUserScramCredentialsResponse_init(m); }
+static int rpc_encode_AlterUserScramCredentialsResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_AlterUserScramCredentialsResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_AlterUserScramCredentialsResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_AlterUserScramCredentialsResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_AlterUserScramCredentialsResponse(const void *m, int16_t v, int flags) {
+    return kr_AlterUserScramCredentialsResponse_to_json(m, v, flags);
+}
+static void rpc_init_VoteRequest(void *m) { kr_VoteRequest_init(m); }
+static int rpc_encode_VoteRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_VoteRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_VoteRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_VoteRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_VoteRequest(const void *m, int16_t v, int flags) {
+    return kr_VoteRequest_to_json(m, v, flags);
+}
+static void rpc_init_VoteResponse(void *m) { kr_VoteResponse_init(m); }
+static int rpc_encode_VoteResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_VoteResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_VoteResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_VoteResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_VoteResponse(const void *m, int16_t v, int flags) {
+    return kr_VoteResponse_to_json(m, v, flags);
+}
+static void rpc_init_BeginQuorumEpochRequest(void *m) { kr_BeginQuorumEpochRequest_init(m); }
+static int rpc_encode_BeginQuorumEpochRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_BeginQuorumEpochRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_BeginQuorumEpochRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_BeginQuorumEpochRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_BeginQuorumEpochRequest(const void *m, int16_t v, int flags) {
+    return kr_BeginQuorumEpochRequest_to_json(m, v, flags);
+}
+static void rpc_init_BeginQuorumEpochResponse(void *m) { kr_BeginQuorumEpochResponse_init(m); }
+static int rpc_encode_BeginQuorumEpochResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_BeginQuorumEpochResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_BeginQuorumEpochResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_BeginQuorumEpochResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_BeginQuorumEpochResponse(const void *m, int16_t v, int flags) {
+    return kr_BeginQuorumEpochResponse_to_json(m, v, flags);
+}
+static void rpc_init_EndQuorumEpochRequest(void *m) { kr_EndQuorumEpochRequest_init(m); }
+static int rpc_encode_EndQuorumEpochRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_EndQuorumEpochRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_EndQuorumEpochRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_EndQuorumEpochRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_EndQuorumEpochRequest(const void *m, int16_t v, int flags) {
+    return kr_EndQuorumEpochRequest_to_json(m, v, flags);
+}
+static void rpc_init_EndQuorumEpochResponse(void *m) { kr_EndQuorumEpochResponse_init(m); }
+static int rpc_encode_EndQuorumEpochResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_EndQuorumEpochResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_EndQuorumEpochResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_EndQuorumEpochResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_EndQuorumEpochResponse(const void *m, int16_t v, int flags) {
+    return kr_EndQuorumEpochResponse_to_json(m, v, flags);
+}
+static void rpc_init_DescribeQuorumRequest(void *m) { kr_DescribeQuorumRequest_init(m); }
+static int rpc_encode_DescribeQuorumRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_DescribeQuorumRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_DescribeQuorumRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_DescribeQuorumRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_DescribeQuorumRequest(const void *m, int16_t v, int flags) {
+    return kr_DescribeQuorumRequest_to_json(m, v, flags);
+}
+static void rpc_init_DescribeQuorumResponse(void *m) { kr_DescribeQuorumResponse_init(m); }
+static int rpc_encode_DescribeQuorumResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_DescribeQuorumResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_DescribeQuorumResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_DescribeQuorumResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_DescribeQuorumResponse(const void *m, int16_t v, int flags) {
+    return kr_DescribeQuorumResponse_to_json(m, v, flags);
+}
+static void rpc_init_AlterPartitionRequest(void *m) { kr_AlterPartitionRequest_init(m); }
+static int rpc_encode_AlterPartitionRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_AlterPartitionRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_AlterPartitionRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_AlterPartitionRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_AlterPartitionRequest(const void *m, int16_t v, int flags) {
+    return kr_AlterPartitionRequest_to_json(m, v, flags);
+}
+static void rpc_init_AlterPartitionResponse(void *m) { kr_AlterPartitionResponse_init(m); }
+static int rpc_encode_AlterPartitionResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_AlterPartitionResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_AlterPartitionResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_AlterPartitionResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_AlterPartitionResponse(const void *m, int16_t v, int flags) {
+    return kr_AlterPartitionResponse_to_json(m, v, flags);
+}
+static void rpc_init_UpdateFeaturesRequest(void *m) { kr_UpdateFeaturesRequest_init(m); }
+static int rpc_encode_UpdateFeaturesRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_UpdateFeaturesRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_UpdateFeaturesRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_UpdateFeaturesRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_UpdateFeaturesRequest(const void *m, int16_t v, int flags) {
+    return kr_UpdateFeaturesRequest_to_json(m, v, flags);
+}
+static void rpc_init_UpdateFeaturesResponse(void *m) { kr_UpdateFeaturesResponse_init(m); }
+static int rpc_encode_UpdateFeaturesResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_UpdateFeaturesResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_UpdateFeaturesResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_UpdateFeaturesResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_UpdateFeaturesResponse(const void *m, int16_t v, int flags) {
+    return kr_UpdateFeaturesResponse_to_json(m, v, flags);
+}
+static void rpc_init_FetchSnapshotRequest(void *m) { kr_FetchSnapshotRequest_init(m); }
+static int rpc_encode_FetchSnapshotRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_FetchSnapshotRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_FetchSnapshotRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_FetchSnapshotRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_FetchSnapshotRequest(const void *m, int16_t v, int flags) {
+    return kr_FetchSnapshotRequest_to_json(m, v, flags);
+}
+static void rpc_init_FetchSnapshotResponse(void *m) { kr_FetchSnapshotResponse_init(m); }
+static int rpc_encode_FetchSnapshotResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_FetchSnapshotResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_FetchSnapshotResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_FetchSnapshotResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_FetchSnapshotResponse(const void *m, int16_t v, int flags) {
+    return kr_FetchSnapshotResponse_to_json(m, v, flags);
+}
+static void rpc_init_DescribeClusterRequest(void *m) { kr_DescribeClusterRequest_init(m); }
+static int rpc_encode_DescribeClusterRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_DescribeClusterRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_DescribeClusterRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_DescribeClusterRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_DescribeClusterRequest(const void *m, int16_t v, int flags) {
+    return kr_DescribeClusterRequest_to_json(m, v, flags);
+}
+static void rpc_init_DescribeClusterResponse(void *m) { kr_DescribeClusterResponse_init(m); }
+static int rpc_encode_DescribeClusterResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_DescribeClusterResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_DescribeClusterResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_DescribeClusterResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_DescribeClusterResponse(const void *m, int16_t v, int flags) {
+    return kr_DescribeClusterResponse_to_json(m, v, flags);
+}
+static void rpc_init_BrokerRegistrationRequest(void *m) { kr_BrokerRegistrationRequest_init(m); }
+static int rpc_encode_BrokerRegistrationRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_BrokerRegistrationRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_BrokerRegistrationRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_BrokerRegistrationRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_BrokerRegistrationRequest(const void *m, int16_t v, int flags) {
+    return kr_BrokerRegistrationRequest_to_json(m, v, flags);
+}
+static void rpc_init_BrokerRegistrationResponse(void *m) { kr_BrokerRegistrationResponse_init(m); }
+static int rpc_encode_BrokerRegistrationResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_BrokerRegistrationResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_BrokerRegistrationResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_BrokerRegistrationResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_BrokerRegistrationResponse(const void *m, int16_t v, int flags) {
+    return kr_BrokerRegistrationResponse_to_json(m, v, flags);
+}
+static void rpc_init_BrokerHeartbeatRequest(void *m) { kr_BrokerHeartbeatRequest_init(m); }
+static int rpc_encode_BrokerHeartbeatRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_BrokerHeartbeatRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_BrokerHeartbeatRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_BrokerHeartbeatRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_BrokerHeartbeatRequest(const void *m, int16_t v, int flags) {
+    return kr_BrokerHeartbeatRequest_to_json(m, v, flags);
+}
+static void rpc_init_BrokerHeartbeatResponse(void *m) { kr_BrokerHeartbeatResponse_init(m); }
+static int rpc_encode_BrokerHeartbeatResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_BrokerHeartbeatResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_BrokerHeartbeatResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_BrokerHeartbeatResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_BrokerHeartbeatResponse(const void *m, int16_t v, int flags) {
+    return kr_BrokerHeartbeatResponse_to_json(m, v, flags);
+}
+static void rpc_init_UnregisterBrokerRequest(void *m) { kr_UnregisterBrokerRequest_init(m); }
+static int rpc_encode_UnregisterBrokerRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_UnregisterBrokerRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_UnregisterBrokerRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_UnregisterBrokerRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_UnregisterBrokerRequest(const void *m, int16_t v, int flags) {
+    return kr_UnregisterBrokerRequest_to_json(m, v, flags);
+}
+static void rpc_init_UnregisterBrokerResponse(void *m) { kr_UnregisterBrokerResponse_init(m); }
+static int rpc_encode_UnregisterBrokerResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_UnregisterBrokerResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_UnregisterBrokerResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_UnregisterBrokerResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_UnregisterBrokerResponse(const void *m, int16_t v, int flags) {
+    return kr_UnregisterBrokerResponse_to_json(m, v, flags);
+}
+static void rpc_init_AllocateProducerIdsRequest(void *m) { kr_AllocateProducerIdsRequest_init(m); }
+static int rpc_encode_AllocateProducerIdsRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_AllocateProducerIdsRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_AllocateProducerIdsRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_AllocateProducerIdsRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_AllocateProducerIdsRequest(const void *m, int16_t v, int flags) {
+    return kr_AllocateProducerIdsRequest_to_json(m, v, flags);
+}
+static void rpc_init_AllocateProducerIdsResponse(void *m) { kr_AllocateProducerIdsResponse_init(m); }
+static int rpc_encode_AllocateProducerIdsResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_AllocateProducerIdsResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_AllocateProducerIdsResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_AllocateProducerIdsResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_AllocateProducerIdsResponse(const void *m, int16_t v, int flags) {
+    return kr_AllocateProducerIdsResponse_to_json(m, v, flags);
+}
+static void rpc_init_ControllerRegistrationRequest(void *m) { kr_ControllerRegistrationRequest_init(m); }
+static int rpc_encode_ControllerRegistrationRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_ControllerRegistrationRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_ControllerRegistrationRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_ControllerRegistrationRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_ControllerRegistrationRequest(const void *m, int16_t v, int flags) {
+    return kr_ControllerRegistrationRequest_to_json(m, v, flags);
+}
+static void rpc_init_ControllerRegistrationResponse(void *m) { kr_ControllerRegistrationResponse_init(m); }
+static int rpc_encode_ControllerRegistrationResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_ControllerRegistrationResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_ControllerRegistrationResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_ControllerRegistrationResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_ControllerRegistrationResponse(const void *m, int16_t v, int flags) {
+    return kr_ControllerRegistrationResponse_to_json(m, v, flags);
+}
+static void rpc_init_AddRaftVoterRequest(void *m) { kr_AddRaftVoterRequest_init(m); }
+static int rpc_encode_AddRaftVoterRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_AddRaftVoterRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_AddRaftVoterRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_AddRaftVoterRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_AddRaftVoterRequest(const void *m, int16_t v, int flags) {
+    return kr_AddRaftVoterRequest_to_json(m, v, flags);
+}
+static void rpc_init_AddRaftVoterResponse(void *m) { kr_AddRaftVoterResponse_init(m); }
+static int rpc_encode_AddRaftVoterResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_AddRaftVoterResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_AddRaftVoterResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_AddRaftVoterResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_AddRaftVoterResponse(const void *m, int16_t v, int flags) {
+    return kr_AddRaftVoterResponse_to_json(m, v, flags);
+}
+static void rpc_init_RemoveRaftVoterRequest(void *m) { kr_RemoveRaftVoterRequest_init(m); }
+static int rpc_encode_RemoveRaftVoterRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_RemoveRaftVoterRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_RemoveRaftVoterRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_RemoveRaftVoterRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_RemoveRaftVoterRequest(const void *m, int16_t v, int flags) {
+    return kr_RemoveRaftVoterRequest_to_json(m, v, flags);
+}
+static void rpc_init_RemoveRaftVoterResponse(void *m) { kr_RemoveRaftVoterResponse_init(m); }
+static int rpc_encode_RemoveRaftVoterResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_RemoveRaftVoterResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_RemoveRaftVoterResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_RemoveRaftVoterResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_RemoveRaftVoterResponse(const void *m, int16_t v, int flags) {
+    return kr_RemoveRaftVoterResponse_to_json(m, v, flags);
+}
+static void rpc_init_UpdateRaftVoterRequest(void *m) { kr_UpdateRaftVoterRequest_init(m); }
+static int rpc_encode_UpdateRaftVoterRequest(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_UpdateRaftVoterRequest_encode(out, m, v, err);
+}
+static bool rpc_decode_UpdateRaftVoterRequest(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_UpdateRaftVoterRequest_decode(r, m, v, a);
+}
+static json_t *rpc_json_UpdateRaftVoterRequest(const void *m, int16_t v, int flags) {
+    return kr_UpdateRaftVoterRequest_to_json(m, v, flags);
+}
+static void rpc_init_UpdateRaftVoterResponse(void *m) { kr_UpdateRaftVoterResponse_init(m); }
+static int rpc_encode_UpdateRaftVoterResponse(kr_buf *out, const void *m, int16_t v, kr_error *err) {
+    return kr_UpdateRaftVoterResponse_encode(out, m, v, err);
+}
+static bool rpc_decode_UpdateRaftVoterResponse(kr_reader *r, void *m, int16_t v, kr_arena *a) {
+    return kr_UpdateRaftVoterResponse_decode(r, m, v, a);
+}
+static json_t *rpc_json_UpdateRaftVoterResponse(const void *m, int16_t v, int flags) {
+    return kr_UpdateRaftVoterResponse_to_json(m, v, flags);
+}
+
+static const kr_rpc_codec rpc_codecs[] = {
+    {&api_table[0], sizeof(kr_FetchRequest), sizeof(kr_FetchResponse), rpc_init_FetchRequest, rpc_encode_FetchRequest, rpc_decode_FetchRequest, rpc_json_FetchRequest,
+     rpc_init_FetchResponse, rpc_encode_FetchResponse, rpc_decode_FetchResponse, rpc_json_FetchResponse},
+    {&api_table[1], sizeof(kr_MetadataRequest), sizeof(kr_MetadataResponse), rpc_init_MetadataRequest, rpc_encode_MetadataRequest, rpc_decode_MetadataRequest, rpc_json_MetadataRequest,
+     rpc_init_MetadataResponse, rpc_encode_MetadataResponse, rpc_decode_MetadataResponse, rpc_json_MetadataResponse},
+    {&api_table[2], sizeof(kr_SaslHandshakeRequest), sizeof(kr_SaslHandshakeResponse), rpc_init_SaslHandshakeRequest, rpc_encode_SaslHandshakeRequest, rpc_decode_SaslHandshakeRequest, rpc_json_SaslHandshakeRequest,
+     rpc_init_SaslHandshakeResponse, rpc_encode_SaslHandshakeResponse, rpc_decode_SaslHandshakeResponse, rpc_json_SaslHandshakeResponse},
+    {&api_table[3], sizeof(kr_ApiVersionsRequest), sizeof(kr_ApiVersionsResponse), rpc_init_ApiVersionsRequest, rpc_encode_ApiVersionsRequest, rpc_decode_ApiVersionsRequest, rpc_json_ApiVersionsRequest,
+     rpc_init_ApiVersionsResponse, rpc_encode_ApiVersionsResponse, rpc_decode_ApiVersionsResponse, rpc_json_ApiVersionsResponse},
+    {&api_table[4], sizeof(kr_CreateTopicsRequest), sizeof(kr_CreateTopicsResponse), rpc_init_CreateTopicsRequest, rpc_encode_CreateTopicsRequest, rpc_decode_CreateTopicsRequest, rpc_json_CreateTopicsRequest,
+     rpc_init_CreateTopicsResponse, rpc_encode_CreateTopicsResponse, rpc_decode_CreateTopicsResponse, rpc_json_CreateTopicsResponse},
+    {&api_table[5], sizeof(kr_DeleteTopicsRequest), sizeof(kr_DeleteTopicsResponse), rpc_init_DeleteTopicsRequest, rpc_encode_DeleteTopicsRequest, rpc_decode_DeleteTopicsRequest, rpc_json_DeleteTopicsRequest,
+     rpc_init_DeleteTopicsResponse, rpc_encode_DeleteTopicsResponse, rpc_decode_DeleteTopicsResponse, rpc_json_DeleteTopicsResponse},
+    {&api_table[6], sizeof(kr_DescribeAclsRequest), sizeof(kr_DescribeAclsResponse), rpc_init_DescribeAclsRequest, rpc_encode_DescribeAclsRequest, rpc_decode_DescribeAclsRequest, rpc_json_DescribeAclsRequest,
+     rpc_init_DescribeAclsResponse, rpc_encode_DescribeAclsResponse, rpc_decode_DescribeAclsResponse, rpc_json_DescribeAclsResponse},
+    {&api_table[7], sizeof(kr_CreateAclsRequest), sizeof(kr_CreateAclsResponse), rpc_init_CreateAclsRequest, rpc_encode_CreateAclsRequest, rpc_decode_CreateAclsRequest, rpc_json_CreateAclsRequest,
+     rpc_init_CreateAclsResponse, rpc_encode_CreateAclsResponse, rpc_decode_CreateAclsResponse, rpc_json_CreateAclsResponse},
+    {&api_table[8], sizeof(kr_DeleteAclsRequest), sizeof(kr_DeleteAclsResponse), rpc_init_DeleteAclsRequest, rpc_encode_DeleteAclsRequest, rpc_decode_DeleteAclsRequest, rpc_json_DeleteAclsRequest,
+     rpc_init_DeleteAclsResponse, rpc_encode_DeleteAclsResponse, rpc_decode_DeleteAclsResponse, rpc_json_DeleteAclsResponse},
+    {&api_table[9], sizeof(kr_DescribeConfigsRequest), sizeof(kr_DescribeConfigsResponse), rpc_init_DescribeConfigsRequest, rpc_encode_DescribeConfigsRequest, rpc_decode_DescribeConfigsRequest, rpc_json_DescribeConfigsRequest,
+     rpc_init_DescribeConfigsResponse, rpc_encode_DescribeConfigsResponse, rpc_decode_DescribeConfigsResponse, rpc_json_DescribeConfigsResponse},
+    {&api_table[10], sizeof(kr_AlterConfigsRequest), sizeof(kr_AlterConfigsResponse), rpc_init_AlterConfigsRequest, rpc_encode_AlterConfigsRequest, rpc_decode_AlterConfigsRequest, rpc_json_AlterConfigsRequest,
+     rpc_init_AlterConfigsResponse, rpc_encode_AlterConfigsResponse, rpc_decode_AlterConfigsResponse, rpc_json_AlterConfigsResponse},
+    {&api_table[11], sizeof(kr_DescribeLogDirsRequest), sizeof(kr_DescribeLogDirsResponse), rpc_init_DescribeLogDirsRequest, rpc_encode_DescribeLogDirsRequest, rpc_decode_DescribeLogDirsRequest, rpc_json_DescribeLogDirsRequest,
+     rpc_init_DescribeLogDirsResponse, rpc_encode_DescribeLogDirsResponse, rpc_decode_DescribeLogDirsResponse, rpc_json_DescribeLogDirsResponse},
+    {&api_table[12], sizeof(kr_SaslAuthenticateRequest), sizeof(kr_SaslAuthenticateResponse), rpc_init_SaslAuthenticateRequest, rpc_encode_SaslAuthenticateRequest, rpc_decode_SaslAuthenticateRequest, rpc_json_SaslAuthenticateRequest,
+     rpc_init_SaslAuthenticateResponse, rpc_encode_SaslAuthenticateResponse, rpc_decode_SaslAuthenticateResponse, rpc_json_SaslAuthenticateResponse},
+    {&api_table[13], sizeof(kr_CreatePartitionsRequest), sizeof(kr_CreatePartitionsResponse), rpc_init_CreatePartitionsRequest, rpc_encode_CreatePartitionsRequest, rpc_decode_CreatePartitionsRequest, rpc_json_CreatePartitionsRequest,
+     rpc_init_CreatePartitionsResponse, rpc_encode_CreatePartitionsResponse, rpc_decode_CreatePartitionsResponse, rpc_json_CreatePartitionsResponse},
+    {&api_table[14], sizeof(kr_ElectLeadersRequest), sizeof(kr_ElectLeadersResponse), rpc_init_ElectLeadersRequest, rpc_encode_ElectLeadersRequest, rpc_decode_ElectLeadersRequest, rpc_json_ElectLeadersRequest,
+     rpc_init_ElectLeadersResponse, rpc_encode_ElectLeadersResponse, rpc_decode_ElectLeadersResponse, rpc_json_ElectLeadersResponse},
+    {&api_table[15], sizeof(kr_IncrementalAlterConfigsRequest), sizeof(kr_IncrementalAlterConfigsResponse), rpc_init_IncrementalAlterConfigsRequest, rpc_encode_IncrementalAlterConfigsRequest, rpc_decode_IncrementalAlterConfigsRequest, rpc_json_IncrementalAlterConfigsRequest,
+     rpc_init_IncrementalAlterConfigsResponse, rpc_encode_IncrementalAlterConfigsResponse, rpc_decode_IncrementalAlterConfigsResponse, rpc_json_IncrementalAlterConfigsResponse},
+    {&api_table[16], sizeof(kr_AlterPartitionReassignmentsRequest), sizeof(kr_AlterPartitionReassignmentsResponse), rpc_init_AlterPartitionReassignmentsRequest, rpc_encode_AlterPartitionReassignmentsRequest, rpc_decode_AlterPartitionReassignmentsRequest, rpc_json_AlterPartitionReassignmentsRequest,
+     rpc_init_AlterPartitionReassignmentsResponse, rpc_encode_AlterPartitionReassignmentsResponse, rpc_decode_AlterPartitionReassignmentsResponse, rpc_json_AlterPartitionReassignmentsResponse},
+    {&api_table[17], sizeof(kr_ListPartitionReassignmentsRequest), sizeof(kr_ListPartitionReassignmentsResponse), rpc_init_ListPartitionReassignmentsRequest, rpc_encode_ListPartitionReassignmentsRequest, rpc_decode_ListPartitionReassignmentsRequest, rpc_json_ListPartitionReassignmentsRequest,
+     rpc_init_ListPartitionReassignmentsResponse, rpc_encode_ListPartitionReassignmentsResponse, rpc_decode_ListPartitionReassignmentsResponse, rpc_json_ListPartitionReassignmentsResponse},
+    {&api_table[18], sizeof(kr_DescribeClientQuotasRequest), sizeof(kr_DescribeClientQuotasResponse), rpc_init_DescribeClientQuotasRequest, rpc_encode_DescribeClientQuotasRequest, rpc_decode_DescribeClientQuotasRequest, rpc_json_DescribeClientQuotasRequest,
+     rpc_init_DescribeClientQuotasResponse, rpc_encode_DescribeClientQuotasResponse, rpc_decode_DescribeClientQuotasResponse, rpc_json_DescribeClientQuotasResponse},
+    {&api_table[19], sizeof(kr_AlterClientQuotasRequest), sizeof(kr_AlterClientQuotasResponse), rpc_init_AlterClientQuotasRequest, rpc_encode_AlterClientQuotasRequest, rpc_decode_AlterClientQuotasRequest, rpc_json_AlterClientQuotasRequest,
+     rpc_init_AlterClientQuotasResponse, rpc_encode_AlterClientQuotasResponse, rpc_decode_AlterClientQuotasResponse, rpc_json_AlterClientQuotasResponse},
+    {&api_table[20], sizeof(kr_DescribeUserScramCredentialsRequest), sizeof(kr_DescribeUserScramCredentialsResponse), rpc_init_DescribeUserScramCredentialsRequest, rpc_encode_DescribeUserScramCredentialsRequest, rpc_decode_DescribeUserScramCredentialsRequest, rpc_json_DescribeUserScramCredentialsRequest,
+     rpc_init_DescribeUserScramCredentialsResponse, rpc_encode_DescribeUserScramCredentialsResponse, rpc_decode_DescribeUserScramCredentialsResponse, rpc_json_DescribeUserScramCredentialsResponse},
+    {&api_table[21], sizeof(kr_AlterUserScramCredentialsRequest), sizeof(kr_AlterUserScramCredentialsResponse), rpc_init_AlterUserScramCredentialsRequest, rpc_encode_AlterUserScramCredentialsRequest, rpc_decode_AlterUserScramCredentialsRequest, rpc_json_AlterUserScramCredentialsRequest,
+     rpc_init_AlterUserScramCredentialsResponse, rpc_encode_AlterUserScramCredentialsResponse, rpc_decode_AlterUserScramCredentialsResponse, rpc_json_AlterUserScramCredentialsResponse},
+    {&api_table[22], sizeof(kr_VoteRequest), sizeof(kr_VoteResponse), rpc_init_VoteRequest, rpc_encode_VoteRequest, rpc_decode_VoteRequest, rpc_json_VoteRequest,
+     rpc_init_VoteResponse, rpc_encode_VoteResponse, rpc_decode_VoteResponse, rpc_json_VoteResponse},
+    {&api_table[23], sizeof(kr_BeginQuorumEpochRequest), sizeof(kr_BeginQuorumEpochResponse), rpc_init_BeginQuorumEpochRequest, rpc_encode_BeginQuorumEpochRequest, rpc_decode_BeginQuorumEpochRequest, rpc_json_BeginQuorumEpochRequest,
+     rpc_init_BeginQuorumEpochResponse, rpc_encode_BeginQuorumEpochResponse, rpc_decode_BeginQuorumEpochResponse, rpc_json_BeginQuorumEpochResponse},
+    {&api_table[24], sizeof(kr_EndQuorumEpochRequest), sizeof(kr_EndQuorumEpochResponse), rpc_init_EndQuorumEpochRequest, rpc_encode_EndQuorumEpochRequest, rpc_decode_EndQuorumEpochRequest, rpc_json_EndQuorumEpochRequest,
+     rpc_init_EndQuorumEpochResponse, rpc_encode_EndQuorumEpochResponse, rpc_decode_EndQuorumEpochResponse, rpc_json_EndQuorumEpochResponse},
+    {&api_table[25], sizeof(kr_DescribeQuorumRequest), sizeof(kr_DescribeQuorumResponse), rpc_init_DescribeQuorumRequest, rpc_encode_DescribeQuorumRequest, rpc_decode_DescribeQuorumRequest, rpc_json_DescribeQuorumRequest,
+     rpc_init_DescribeQuorumResponse, rpc_encode_DescribeQuorumResponse, rpc_decode_DescribeQuorumResponse, rpc_json_DescribeQuorumResponse},
+    {&api_table[26], sizeof(kr_AlterPartitionRequest), sizeof(kr_AlterPartitionResponse), rpc_init_AlterPartitionRequest, rpc_encode_AlterPartitionRequest, rpc_decode_AlterPartitionRequest, rpc_json_AlterPartitionRequest,
+     rpc_init_AlterPartitionResponse, rpc_encode_AlterPartitionResponse, rpc_decode_AlterPartitionResponse, rpc_json_AlterPartitionResponse},
+    {&api_table[27], sizeof(kr_UpdateFeaturesRequest), sizeof(kr_UpdateFeaturesResponse), rpc_init_UpdateFeaturesRequest, rpc_encode_UpdateFeaturesRequest, rpc_decode_UpdateFeaturesRequest, rpc_json_UpdateFeaturesRequest,
+     rpc_init_UpdateFeaturesResponse, rpc_encode_UpdateFeaturesResponse, rpc_decode_UpdateFeaturesResponse, rpc_json_UpdateFeaturesResponse},
+    {&api_table[28], sizeof(kr_FetchSnapshotRequest), sizeof(kr_FetchSnapshotResponse), rpc_init_FetchSnapshotRequest, rpc_encode_FetchSnapshotRequest, rpc_decode_FetchSnapshotRequest, rpc_json_FetchSnapshotRequest,
+     rpc_init_FetchSnapshotResponse, rpc_encode_FetchSnapshotResponse, rpc_decode_FetchSnapshotResponse, rpc_json_FetchSnapshotResponse},
+    {&api_table[29], sizeof(kr_DescribeClusterRequest), sizeof(kr_DescribeClusterResponse), rpc_init_DescribeClusterRequest, rpc_encode_DescribeClusterRequest, rpc_decode_DescribeClusterRequest, rpc_json_DescribeClusterRequest,
+     rpc_init_DescribeClusterResponse, rpc_encode_DescribeClusterResponse, rpc_decode_DescribeClusterResponse, rpc_json_DescribeClusterResponse},
+    {&api_table[30], sizeof(kr_BrokerRegistrationRequest), sizeof(kr_BrokerRegistrationResponse), rpc_init_BrokerRegistrationRequest, rpc_encode_BrokerRegistrationRequest, rpc_decode_BrokerRegistrationRequest, rpc_json_BrokerRegistrationRequest,
+     rpc_init_BrokerRegistrationResponse, rpc_encode_BrokerRegistrationResponse, rpc_decode_BrokerRegistrationResponse, rpc_json_BrokerRegistrationResponse},
+    {&api_table[31], sizeof(kr_BrokerHeartbeatRequest), sizeof(kr_BrokerHeartbeatResponse), rpc_init_BrokerHeartbeatRequest, rpc_encode_BrokerHeartbeatRequest, rpc_decode_BrokerHeartbeatRequest, rpc_json_BrokerHeartbeatRequest,
+     rpc_init_BrokerHeartbeatResponse, rpc_encode_BrokerHeartbeatResponse, rpc_decode_BrokerHeartbeatResponse, rpc_json_BrokerHeartbeatResponse},
+    {&api_table[32], sizeof(kr_UnregisterBrokerRequest), sizeof(kr_UnregisterBrokerResponse), rpc_init_UnregisterBrokerRequest, rpc_encode_UnregisterBrokerRequest, rpc_decode_UnregisterBrokerRequest, rpc_json_UnregisterBrokerRequest,
+     rpc_init_UnregisterBrokerResponse, rpc_encode_UnregisterBrokerResponse, rpc_decode_UnregisterBrokerResponse, rpc_json_UnregisterBrokerResponse},
+    {&api_table[33], sizeof(kr_AllocateProducerIdsRequest), sizeof(kr_AllocateProducerIdsResponse), rpc_init_AllocateProducerIdsRequest, rpc_encode_AllocateProducerIdsRequest, rpc_decode_AllocateProducerIdsRequest, rpc_json_AllocateProducerIdsRequest,
+     rpc_init_AllocateProducerIdsResponse, rpc_encode_AllocateProducerIdsResponse, rpc_decode_AllocateProducerIdsResponse, rpc_json_AllocateProducerIdsResponse},
+    {&api_table[34], sizeof(kr_ControllerRegistrationRequest), sizeof(kr_ControllerRegistrationResponse), rpc_init_ControllerRegistrationRequest, rpc_encode_ControllerRegistrationRequest, rpc_decode_ControllerRegistrationRequest, rpc_json_ControllerRegistrationRequest,
+     rpc_init_ControllerRegistrationResponse, rpc_encode_ControllerRegistrationResponse, rpc_decode_ControllerRegistrationResponse, rpc_json_ControllerRegistrationResponse},
+    {&api_table[35], sizeof(kr_AddRaftVoterRequest), sizeof(kr_AddRaftVoterResponse), rpc_init_AddRaftVoterRequest, rpc_encode_AddRaftVoterRequest, rpc_decode_AddRaftVoterRequest, rpc_json_AddRaftVoterRequest,
+     rpc_init_AddRaftVoterResponse, rpc_encode_AddRaftVoterResponse, rpc_decode_AddRaftVoterResponse, rpc_json_AddRaftVoterResponse},
+    {&api_table[36], sizeof(kr_RemoveRaftVoterRequest), sizeof(kr_RemoveRaftVoterResponse), rpc_init_RemoveRaftVoterRequest, rpc_encode_RemoveRaftVoterRequest, rpc_decode_RemoveRaftVoterRequest, rpc_json_RemoveRaftVoterRequest,
+     rpc_init_RemoveRaftVoterResponse, rpc_encode_RemoveRaftVoterResponse, rpc_decode_RemoveRaftVoterResponse, rpc_json_RemoveRaftVoterResponse},
+    {&api_table[37], sizeof(kr_UpdateRaftVoterRequest), sizeof(kr_UpdateRaftVoterResponse), rpc_init_UpdateRaftVoterRequest, rpc_encode_UpdateRaftVoterRequest, rpc_decode_UpdateRaftVoterRequest, rpc_json_UpdateRaftVoterRequest,
+     rpc_init_UpdateRaftVoterResponse, rpc_encode_UpdateRaftVoterResponse, rpc_decode_UpdateRaftVoterResponse, rpc_json_UpdateRaftVoterResponse},
+};
+
+const kr_rpc_codec *kr_rpc_codec_lookup(int api_key) {
+    for (size_t i = 0; i < sizeof rpc_codecs / sizeof rpc_codecs[0]; i++)
+        if (rpc_codecs[i].info->api_key == api_key) return &rpc_codecs[i];
+    return NULL;
+}
+

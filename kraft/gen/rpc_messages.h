@@ -2489,4 +2489,21 @@ typedef struct kr_api_info {
 /* NULL for an api key with no schema here. */
 const kr_api_info *kr_api_lookup(int api_key);
 
+/* One API's request and response codecs behind void pointers, for code that
+ * dispatches on the api key (the network layer). */
+typedef struct kr_rpc_codec {
+    const kr_api_info *info;
+    size_t request_size, response_size;
+    void (*request_init)(void *m);
+    int (*request_encode)(kr_buf *out, const void *m, int16_t version, kr_error *err);
+    bool (*request_decode)(kr_reader *r, void *m, int16_t version, kr_arena *arena);
+    json_t *(*request_to_json)(const void *m, int16_t version, int flags);
+    void (*response_init)(void *m);
+    int (*response_encode)(kr_buf *out, const void *m, int16_t version, kr_error *err);
+    bool (*response_decode)(kr_reader *r, void *m, int16_t version, kr_arena *arena);
+    json_t *(*response_to_json)(const void *m, int16_t version, int flags);
+} kr_rpc_codec;
+/* NULL for an api key with no schema here. */
+const kr_rpc_codec *kr_rpc_codec_lookup(int api_key);
+
 #endif
