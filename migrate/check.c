@@ -212,19 +212,7 @@ static void check_partition(ctx *c, const zr_topic *t, const zr_partition *p) {
     topic_path(path, sizeof path, t);
     snprintf(spath, sizeof spath, "%s/partitions/%d/state", path, (int)p->id);
     check_unregistered(c, t, p, path);
-    if (p->replicas.n == 0) {
-        ADD(c, MG_SEV_BLOCKER, "ZK019", path, "reassign the partition to live brokers with kafka-reassign-partitions",
-            "partition %d has an empty replica list", (int)p->id);
-        return;
-    }
-    for (size_t i = 0; i < p->replicas.n; i++)
-        for (size_t j = i + 1; j < p->replicas.n; j++)
-            if (p->replicas.v[i] == p->replicas.v[j]) {
-                ADD(c, MG_SEV_WARNING, "ZK020", path, "reassign the partition with a replica list without duplicates",
-                    "partition %d lists broker %d twice in its replicas", (int)p->id, (int)p->replicas.v[i]);
-                i = p->replicas.n;
-                break;
-            }
+    if (p->replicas.n == 0) return; /* ZK019 (and ZK020) come from the decode findings */
     if (p->adding.n || p->removing.n)
         ADD(c, MG_SEV_WARNING, "ZK013", path,
             "let the reassignment finish (kafka-reassign-partitions --verify) before migrating; it is migrated "
@@ -675,6 +663,14 @@ static const char *classify(const zr_finding *f, const char **fix) {
                "with --lenient";
         return "ZK100";
     }
+    if (starts(p, "/brokers/topics/") && strstr(msg, "empty replica set")) {
+        *fix = "reassign the partition to live brokers with kafka-reassign-partitions";
+        return "ZK019";
+    }
+    if (starts(p, "/brokers/topics/") && strstr(msg, "lists a replica twice")) {
+        *fix = "reassign the partition with a replica list without duplicates";
+        return "ZK020";
+    }
     if (starts(p, "/brokers/topics/")) {
         *fix = "restore the topic znode (JSON v3 with partitions and topic_id) or delete the topic";
         return "ZK103";
@@ -731,7 +727,7 @@ static void fold_decode_findings(ctx *c) {
         const char *fix = "";
         const char *code = classify(f, &fix);
         enum mg_severity sev = f->severity == ZR_SEV_ERROR ? MG_SEV_BLOCKER : MG_SEV_WARNING;
-        if (!strcmp(code, "ZK004")) sev = MG_SEV_BLOCKER; /* a null /migration is never harmless */
+        if (!strcmp(code, "ZK004") || !strcmp(code, "ZK019")) sev = MG_SEV_BLOCKER; /* never harmless */
         ADD(c, sev, code, f->path, fix, "%s", f->message);
     }
 }
