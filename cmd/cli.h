@@ -31,5 +31,7 @@ int cmd_format(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_load(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
 
 #endif

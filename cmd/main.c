@@ -16,6 +16,8 @@ static const cmd_spec commands[] = {
     {"inspect", "summarize a Kafka cluster's ZooKeeper tree (counts, findings)", cmd_inspect},
     {"dump", "write a live znode tree to a fixture XML file", cmd_dump},
     {"load", "write a fixture XML file into a ZooKeeper ensemble", cmd_load},
+    {"migrate", "one-shot offline migration: ZooKeeper metadata to storage for every KRaft controller",
+     cmd_migrate},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
