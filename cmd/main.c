@@ -18,6 +18,8 @@ static const cmd_spec commands[] = {
     {"load", "write a fixture XML file into a ZooKeeper ensemble", cmd_load},
     {"migrate", "one-shot offline migration: ZooKeeper metadata to storage for every KRaft controller",
      cmd_migrate},
+    {"validate", "CI: load fixtures into ZooKeeper, migrate them, compare with their expected images",
+     cmd_validate},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
