@@ -44,5 +44,7 @@ int cli_read_model(const char *cmd, const struct zr_connect_opts *zk, const char
 int cli_metadata_version(const char *cmd, const char *text, int16_t *out);
 int cli_password_secret(const char *cmd, const char *secret, const char *command_config, char **out);
 int cli_print_report(const struct mg_report *r, bool json, const char *junit);
+int cmd_migrate(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
 
 #endif

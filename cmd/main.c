@@ -17,6 +17,10 @@ static const cmd_spec commands[] = {
     {"dump", "write a live znode tree to a fixture XML file", cmd_dump},
     {"load", "write a fixture XML file into a ZooKeeper ensemble", cmd_load},
     {"check", "preflight of ZooKeeper's content: blockers, warnings, fixes", cmd_check},
+    {"migrate", "one-shot offline migration: ZooKeeper metadata to storage for every KRaft controller",
+     cmd_migrate},
+    {"validate", "CI: load fixtures into ZooKeeper, migrate them, compare with their expected images",
+     cmd_validate},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
