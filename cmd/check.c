@@ -9,6 +9,7 @@
 #include "kraft/metadata_version.h"
 #include "kraft/properties.h"
 #include "migrate/check.h"
+#include "migrate/password.h"
 #include "migrate/report.h"
 #include "zkread/tree.h"
 
@@ -161,7 +162,7 @@ int cmd_check(int argc, char **argv) {
     char *secret = NULL;
     if (cli_password_secret("check", a.secret, a.command_config, &secret)) return EXIT_ERROR;
     o.password_encoder_secret = secret;
-    o.decrypt = NULL; /* presence only until migrate/password.h is merged */
+    o.decrypt = mg_password_decrypt;
     kr_properties props[64];
     const kr_properties *pp[64];
     int status = EXIT_ERROR;

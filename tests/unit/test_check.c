@@ -15,6 +15,7 @@
 
 #include "kraft/metadata_version.h"
 #include "migrate/check.h"
+#include "migrate/password.h"
 #include "migrate/report.h"
 #include "zkread/tree.h"
 
@@ -221,6 +222,18 @@ static void test_password_secret(void **state) {
     mg_report_free(&r);
     run("fixtures/configs-all-levels.xml", NULL, false, &r);
     EXPECT(&r, "ZK022", MG_SEV_BLOCKER, 2);
+    mg_report_free(&r);
+    /* the real decryption (migrate/password.h): the fixture's secret works, another fails */
+    o.decrypt = mg_password_decrypt;
+    o.password_encoder_secret = "zk2kraft-fixture-secret";
+    run("fixtures/configs-all-levels.xml", &o, false, &r);
+    EXPECT(&r, "ZK023", MG_SEV_BLOCKER, 0);
+    EXPECT(&r, "ZK022", MG_SEV_BLOCKER, 0);
+    mg_report_free(&r);
+    o.password_encoder_secret = "wrong-secret";
+    run("fixtures/configs-all-levels.xml", &o, false, &r);
+    EXPECT(&r, "ZK023", MG_SEV_BLOCKER, 2);
+    for (size_t i = 0; i < r.n; i++) assert_null(strstr(r.v[i].message, "wrong-secret"));
     mg_report_free(&r);
 }
 
