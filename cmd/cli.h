@@ -34,6 +34,7 @@ int cmd_dump(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_broker_config(int argc, char **argv);
 
 /* Shared by check, diff (cmd/check.c). Each returns 0 or EXIT_ERROR after printing. */
 struct zr_model;
