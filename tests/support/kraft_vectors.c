@@ -48,3 +48,19 @@ void kv_rmtree(const char *dir) {
     closedir(d);
     rmdir(dir);
 }
+
+char *kv_tmpdir;
+
+int kv_setup_tmpdir(void **state) {
+    (void)state;
+    kv_tmpdir = kv_make_tmpdir();
+    return kv_tmpdir ? 0 : -1;
+}
+
+int kv_teardown_tmpdir(void **state) {
+    (void)state;
+    kv_rmtree(kv_tmpdir);
+    free(kv_tmpdir);
+    kv_tmpdir = NULL;
+    return 0;
+}

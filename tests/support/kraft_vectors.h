@@ -18,6 +18,10 @@ bool kv_write_file(const char *path, const void *data, size_t len);
 /* A fresh directory under $TMPDIR; removed by kv_rmtree. */
 char *kv_make_tmpdir(void);
 void kv_rmtree(const char *dir);
+/* cmocka group setup/teardown: a fresh kv_tmpdir for the group, removed after. */
+extern char *kv_tmpdir;
+int kv_setup_tmpdir(void **state);
+int kv_teardown_tmpdir(void **state);
 
 /* In a cmocka test: skips it, saying why, when the vectors are absent. */
 #define KV_REQUIRE_VECTORS()                                                                   \

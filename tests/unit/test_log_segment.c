@@ -18,18 +18,7 @@
 
 #define T0 1735689600000LL
 
-static char *tmpdir;
-static int setup(void **state) {
-    (void)state;
-    tmpdir = kv_make_tmpdir();
-    return tmpdir ? 0 : -1;
-}
-static int teardown(void **state) {
-    (void)state;
-    kv_rmtree(tmpdir);
-    free(tmpdir);
-    return 0;
-}
+#define tmpdir kv_tmpdir
 static int clean_dir(void **state) {
     (void)state;
     kv_rmtree(tmpdir);
@@ -330,5 +319,5 @@ int main(void) {
         cmocka_unit_test_setup(test_leader_epoch_checkpoint_files, clean_dir),
         cmocka_unit_test_setup(test_partition_metadata, clean_dir),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, kv_setup_tmpdir, kv_teardown_tmpdir);
 }

@@ -15,18 +15,7 @@
 #include "kraft/quorum_state.h"
 #include "tests/support/kraft_vectors.h"
 
-static char *tmpdir;
-static int setup(void **state) {
-    (void)state;
-    tmpdir = kv_make_tmpdir();
-    return tmpdir ? 0 : -1;
-}
-static int teardown(void **state) {
-    (void)state;
-    kv_rmtree(tmpdir);
-    free(tmpdir);
-    return 0;
-}
+#define tmpdir kv_tmpdir
 
 /* Bytes after the first two lines ("#" and the date comment). */
 static const char *after_date(const char *s) {
@@ -272,5 +261,5 @@ int main(void) {
         cmocka_unit_test(test_quorum_state_rejects),
         cmocka_unit_test(test_atomic_write),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, kv_setup_tmpdir, kv_teardown_tmpdir);
 }

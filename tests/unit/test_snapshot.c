@@ -25,19 +25,7 @@ static const char *HEX_8_5 =
 static const uint8_t MV21[] = {0x01, 0x0c, 0x00, 0x11, 'm', 'e', 't', 'a', 'd', 'a', 't', 'a',
                                '.', 'v', 'e', 'r', 's', 'i', 'o', 'n', 0x00, 0x15, 0x00};
 
-static char *tmpdir;
-
-static int setup(void **state) {
-    (void)state;
-    tmpdir = kv_make_tmpdir();
-    return tmpdir ? 0 : -1;
-}
-static int teardown(void **state) {
-    (void)state;
-    kv_rmtree(tmpdir);
-    free(tmpdir);
-    return 0;
-}
+#define tmpdir kv_tmpdir
 
 static void test_names(void **state) {
     (void)state;
@@ -423,5 +411,5 @@ int main(void) {
         cmocka_unit_test(test_writer_refusals),
         cmocka_unit_test(test_large_snapshot_packing),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, kv_setup_tmpdir, kv_teardown_tmpdir);
 }
