@@ -2,7 +2,7 @@
  * peak RSS. 100k partitions are read from a real ZooKeeper (started with
  * tests/support/zk-server.sh, loaded first, not timed); 1M partitions are decoded from an
  * in-memory tree (the same znode decoding as a live read, without the network). Prints only.
- *   BENCH_PARTITIONS=N   run one offline size instead (no ZooKeeper)
+ *   BENCH_PARTITIONS=N [BENCH_NODES=K]   run one offline size instead (no ZooKeeper)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,7 +160,10 @@ int main(void) {
     printf("bench_migrate\n");
     bench_print_machine();
     const char *env = getenv("BENCH_PARTITIONS");
-    if (env) return offline(atol(env), 3);
+    if (env) {
+        const char *nodes = getenv("BENCH_NODES");
+        return offline(atol(env), nodes ? atoi(nodes) : 3);
+    }
     int rc = live(100000);
     rc |= offline(100000, 3);
     rc |= offline(1000000, 1);
