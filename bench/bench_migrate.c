@@ -131,7 +131,8 @@ static int live(long partitions) {
     zr_load_stats ls;
     zr_error zerr = {0};
     double t0 = bench_now_s();
-    int rc = zr_tree_load(&zk, &t, false, false, NULL, &ls, &zerr);
+    int rc = zr_tree_sort(&t, &zerr);
+    if (!rc) rc = zr_tree_load(&zk, &t, false, false, NULL, &ls, &zerr);
     printf("live     loaded %zu znodes into ZooKeeper in %.1f s (setup, not part of migrate)\n", t.n,
            bench_now_s() - t0);
     zr_tree_free(&t);
