@@ -3,6 +3,7 @@
 #define CMD_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 enum {
     EXIT_CLEAN = 0,    /* no differences, no blocking findings */
@@ -33,5 +34,21 @@ int cmd_dump(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_quorum_describe(int argc, char **argv);
 int cmd_controller(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_broker_config(int argc, char **argv);
+
+/* Shared by check, diff (cmd/check.c). Each returns 0 or EXIT_ERROR after printing. */
+struct zr_model;
+struct zr_findings;
+struct zr_connect_opts;
+struct mg_report;
+int cli_read_model(const char *cmd, const struct zr_connect_opts *zk, const char *fixture,
+                   struct zr_model *m, struct zr_findings *f);
+int cli_metadata_version(const char *cmd, const char *text, int16_t *out);
+int cli_password_secret(const char *cmd, const char *secret, const char *command_config, char **out);
+int cli_print_report(const struct mg_report *r, bool json, const char *junit);
+int cmd_migrate(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
 
 #endif

@@ -20,6 +20,14 @@ static const cmd_spec commands[] = {
     {"inspect", "summarize a Kafka cluster's ZooKeeper tree (counts, findings)", cmd_inspect},
     {"dump", "write a live znode tree to a fixture XML file", cmd_dump},
     {"load", "write a fixture XML file into a ZooKeeper ensemble", cmd_load},
+    {"diff", "what a migration would create, or a semantic diff against KRaft metadata", cmd_diff},
+    {"broker-config", "turn a ZooKeeper-mode broker's server.properties and meta.properties into KRaft mode",
+     cmd_broker_config},
+    {"check", "preflight of ZooKeeper's content: blockers, warnings, fixes", cmd_check},
+    {"migrate", "one-shot offline migration: ZooKeeper metadata to storage for every KRaft controller",
+     cmd_migrate},
+    {"validate", "CI: load fixtures into ZooKeeper, migrate them, compare with their expected images",
+     cmd_validate},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -11,7 +11,7 @@
     "  --zk-auth digest:USER:PASSWORD   authenticate the sessions (digest is the only scheme\n"    \
     "                                   Debian's C client supports; no SASL, no TLS)\n"           \
     "  --zk-session-timeout-ms N        session timeout (default 30000)\n"                        \
-    "  --zk-sessions N                  parallel sessions (default: one per core, 2..8)\n"       \
+    "  --zk-sessions N                  parallel sessions (default: two per core, 4..8)\n"       \
     "  --zk-window N                    requests in flight per session (default 512)\n"          \
     "  --zk-retries N                   retries per request after connection loss (default 5)\n"
 

@@ -7,7 +7,7 @@
 #include "kraft/kafka_frame.h"
 
 #define READ_BUF_BYTES (64u * 1024u)
-#define API_VERSIONS_MAX 4
+#define API_VERSIONS_MAX KR_APIVERSIONSREQUEST_MAX_VERSION
 #define CLIENT_ID_LOG_MAX 64
 
 typedef struct conn conn;
@@ -250,7 +250,6 @@ static void api_versions_answer(kr_net_server *s, kr_net_request *req, const kr_
     kr_error err;
     if (v > API_VERSIONS_MAX) {
         resp.ErrorCode = KR_KAFKA_UNSUPPORTED_VERSION; /* v0 body listing our range */
-        req->response_version = 0;
     } else if (v >= 3 && !(software_token_ok(body->ClientSoftwareName) &&
                            software_token_ok(body->ClientSoftwareVersion))) {
         resp.ErrorCode = KR_KAFKA_INVALID_REQUEST;
@@ -284,24 +283,43 @@ static void api_versions_answer(kr_net_server *s, kr_net_request *req, const kr_
 
 /* ---- reading requests ----------------------------------------------------------- */
 
-static const kr_net_api *find_api(const kr_net_server *s, int16_t key) {
-    for (size_t i = 0; i < s->api_count; i++)
-        if (s->apis[i].api_key == key) return &s->apis[i];
-    return NULL;
-}
-
-static void close_for_request(conn *c, const kr_RequestHeader *h, const char *what) {
-    char why[700];
-    snprintf(why, sizeof why, "%s (api key %d version %d correlation id %d)", what,
-             h->RequestApiKey, h->RequestApiVersion, h->CorrelationId);
-    conn_close(c, KR_LOG_LEVEL_WARN, why);
-}
-
 static void enqueue(conn *c, kr_net_request *req) {
     if (c->tail) c->tail->next = req;
     else c->head = req;
     c->tail = req;
     c->queued++;
+}
+
+int kr_net_decode_request(const kr_net_api *apis, size_t api_count, const uint8_t *frame, size_t len,
+                          kr_net_decoded *out, kr_arena *arena, kr_error *err) {
+    memset(out, 0, sizeof *out);
+    size_t body_off = 0;
+    int rc = kr_request_header_decode(frame, len, &out->header, &body_off, arena, err);
+    if (rc != KR_OK) return rc;
+    const kr_RequestHeader *h = &out->header;
+    const kr_rpc_codec *codec = kr_rpc_codec_lookup(h->RequestApiKey);
+    const kr_net_api *api = NULL;
+    for (size_t i = 0; i < api_count; i++)
+        if (apis[i].api_key == h->RequestApiKey) api = &apis[i];
+    bool is_api_versions = h->RequestApiKey == KR_API_VERSIONS;
+    const char *refuse = NULL;
+    if (!codec || (!api && !is_api_versions)) refuse = "unknown api key";
+    else if (h->RequestApiVersion < 0) refuse = "negative version";
+    else if (api && (h->RequestApiVersion < api->min_version || h->RequestApiVersion > api->max_version))
+        refuse = "unadvertised version";
+    if (refuse)
+        return kr_fail(err, KR_ERR_UNSUPPORTED, "%s (api key %d version %d correlation id %d)", refuse,
+                       h->RequestApiKey, h->RequestApiVersion, h->CorrelationId);
+    out->codec = codec;
+    out->api = api;
+    out->body = kr_arena_alloc(arena, codec->request_size);
+    if (!out->body) return kr_fail(err, KR_ERR_NOMEM, "out of memory decoding api key %d", h->RequestApiKey);
+    if (is_api_versions && h->RequestApiVersion > API_VERSIONS_MAX) {
+        codec->request_init(out->body); /* body not parsed (KIP-511) */
+        out->api_versions_fallback = true;
+        return KR_OK;
+    }
+    return kr_request_body_decode(codec, h, frame + body_off, len - body_off, out->body, arena, err);
 }
 
 /* Handles one complete frame; takes ownership of `frame`. */
@@ -317,49 +335,21 @@ static void dispatch_frame(conn *c, uint8_t *frame, size_t len) {
     req->frame = frame;
     memcpy(req->peer, c->peer, sizeof req->peer);
     kr_error err;
-    size_t body_off = 0;
-    if (kr_request_header_decode(frame, len, &req->hdr, &body_off, &req->arena, &err) != KR_OK) {
+    kr_net_decoded d;
+    if (kr_net_decode_request(s->apis, s->api_count, frame, len, &d, &req->arena, &err) != KR_OK) {
         request_free(req);
         conn_close(c, KR_LOG_LEVEL_WARN, err.message);
         return;
     }
-    const kr_RequestHeader *h = &req->hdr;
-    req->response_version = h->RequestApiVersion;
-    const kr_rpc_codec *codec = kr_rpc_codec_lookup(h->RequestApiKey);
-    const kr_net_api *api = find_api(s, h->RequestApiKey);
-    bool is_api_versions = h->RequestApiKey == KR_API_VERSIONS;
-    const char *refuse = NULL;
-    if (!codec || (!api && !is_api_versions)) refuse = "unknown api key";
-    else if (h->RequestApiVersion < 0) refuse = "negative version";
-    else if (api && (h->RequestApiVersion < api->min_version || h->RequestApiVersion > api->max_version))
-        refuse = "unadvertised version";
-    if (refuse) {
-        close_for_request(c, h, refuse);
-        request_free(req);
-        return;
-    }
-    void *msg = kr_arena_alloc(&req->arena, codec->request_size);
-    bool unsupported_api_versions = is_api_versions && h->RequestApiVersion > API_VERSIONS_MAX;
-    if (!msg) {
-        close_for_request(c, h, "out of memory decoding the request");
-        request_free(req);
-        return;
-    }
-    if (unsupported_api_versions) {
-        codec->request_init(msg); /* body not parsed (KIP-511) */
-    } else if (kr_request_body_decode(codec, h, frame + body_off, len - body_off, msg, &req->arena,
-                                      &err) != KR_OK) {
-        close_for_request(c, h, err.message);
-        request_free(req);
-        return;
-    }
-    req->body = msg;
+    req->hdr = d.header;
+    req->body = d.body;
+    req->response_version = d.api_versions_fallback ? 0 : d.header.RequestApiVersion;
     enqueue(c, req);
     kr_logger_printf(&s->logger, KR_LOG_LEVEL_DEBUG, "%s: %s v%d correlation id %d", c->peer,
-                     codec->info->name, h->RequestApiVersion, h->CorrelationId);
+                     d.codec->info->name, d.header.RequestApiVersion, d.header.CorrelationId);
     req->handed_out = true;
-    if (is_api_versions) api_versions_answer(s, req, msg);
-    else api->handler(api->ctx, req, msg);
+    if (!d.api) api_versions_answer(s, req, d.body);
+    else d.api->handler(d.api->ctx, req, d.body);
 }
 
 static uint32_t in_flight(const conn *c) { return c->queued + c->writes; }

@@ -86,4 +86,19 @@ int kr_net_respond(kr_net_request *req, const void *response_msg, kr_error *err)
  * the response order cannot be explained to the client); consumes req. */
 void kr_net_request_drop(kr_net_request *req, const char *why);
 
+/* The server's decode path, exposed for the fuzz target and tests: header,
+ * table lookup (api 18 is always accepted), advertised-version check, body
+ * decode. KR_ERR_UNSUPPORTED for an unknown api key or unadvertised version,
+ * KR_ERR_CORRUPT for bytes that do not decode; the message names api key,
+ * version and correlation id. */
+typedef struct kr_net_decoded {
+    kr_RequestHeader header;
+    const kr_rpc_codec *codec;
+    const kr_net_api *api; /* NULL for ApiVersions */
+    void *body;            /* kr_<Name>Request in the arena */
+    bool api_versions_fallback; /* ApiVersions above v4: body not parsed, answer v0 */
+} kr_net_decoded;
+int kr_net_decode_request(const kr_net_api *apis, size_t api_count, const uint8_t *frame, size_t len,
+                          kr_net_decoded *out, kr_arena *arena, kr_error *err);
+
 #endif

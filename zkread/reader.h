@@ -20,7 +20,7 @@ typedef struct zr_connect_opts {
     const char *connect;       /* host:port[,host:port...][/chroot] */
     int session_timeout_ms;    /* 0 = 30000 */
     const char *auth;          /* "digest:user:password" or NULL (secret: never logged) */
-    int sessions;              /* 0 = auto: one per two cores, at least 1, at most 8 */
+    int sessions;              /* 0 = auto: two per core, at least 4, at most 8 */
     int window;                /* requests in flight per session; 0 = 512 */
     int max_retries;           /* per request, after connection loss; 0 = 5 */
     int connect_timeout_ms;    /* 0 = session timeout */

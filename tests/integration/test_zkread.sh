@@ -147,6 +147,43 @@ else
     not_ok "unreachable ensemble" "rc=$rc $(cat "$WORK/out")"
 fi
 
+# connection loss mid-read: the server restarts within the retries -> the read completes;
+# it stays down -> bounded retries, then a clear error. A slow read (one session, one request
+# in flight) over 60,000 partitions makes sure the kill lands mid-read.
+python3 -c '
+print("<znodes format=\"1\">")
+for t in range(600):
+    print("<znode path=\"/brokers/topics/t%d\"><data>{\"version\":3,\"partitions\":{%s}}</data></znode>" % (t, ",".join("\"%d\":[1]" % p for p in range(100))))
+    for p in range(100):
+        print("<znode path=\"/brokers/topics/t%d/partitions/%d/state\"><data>{\"controller_epoch\":1,\"leader\":1,\"version\":1,\"leader_epoch\":0,\"isr\":[1]}</data></znode>" % (t, p))
+print("</znodes>")' >"$WORK/mid.xml"
+check "load 60,000 partitions" "$BIN" load "$WORK/mid.xml" --zookeeper "$Z/mid"
+"$BIN" inspect --zookeeper "$Z/mid" --zk-sessions 1 --zk-window 1 --zk-retries 10 --zk-session-timeout-ms 30000 \
+    --output json >"$WORK/mid.json" 2>"$WORK/mid.err" &
+reader=$!
+sleep 1
+$ZKS kill-one "$WORK/zk1" 1
+sleep 1
+$ZKS start-one "$WORK/zk1" 1 >/dev/null || not_ok "restart ZooKeeper"
+wait $reader; rc=$?
+if [ $rc = 0 ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["partitions"]==60000 and d["errors"]==0 else 1)' "$WORK/mid.json"; then
+    ok "server restarted mid-read: retries with backoff, the read completes"
+else
+    not_ok "server restarted mid-read" "rc=$rc $(cat "$WORK/mid.err")"
+fi
+"$BIN" inspect --zookeeper "$Z/mid" --zk-sessions 1 --zk-window 1 --zk-retries 3 --zk-session-timeout-ms 4000 \
+    >"$WORK/mid.out" 2>&1 &
+reader=$!
+sleep 1
+$ZKS kill-one "$WORK/zk1" 1
+wait $reader; rc=$?
+if [ $rc = 2 ] && grep -Eq 'lost the connection to ZooKeeper [0-9]+ times while reading /|could not send a request|session ended' "$WORK/mid.out"; then
+    ok "server gone mid-read: bounded retries, then a clear error naming the znode"
+else
+    not_ok "server gone mid-read" "rc=$rc $(cat "$WORK/mid.out")"
+fi
+$ZKS start-one "$WORK/zk1" 1 >/dev/null || not_ok "restart ZooKeeper"
+
 # a 3-server ensemble, then with one server down
 if Z3=$($ZKS start "$WORK/zk3" --ensemble 3); then
     ok "3-server ensemble serving on $Z3"

@@ -89,6 +89,14 @@ start)
         esac
     done
     [ "$n" -ge 1 ] && [ "$n" -le 7 ] || { echo "zk-server.sh: --ensemble must be 1..7" >&2; exit 2; }
+    if [ -f "$dir/count" ]; then
+        for i in $(seq 1 "$(cat "$dir/count")"); do
+            if [ -f "$dir/server-$i/pid" ] && kill -0 "$(cat "$dir/server-$i/pid")" 2>/dev/null; then
+                echo "zk-server.sh: $dir already has a running server (pid $(cat "$dir/server-$i/pid")); stop it first" >&2
+                exit 1
+            fi
+        done
+    fi
     mkdir -p "$dir"
     ports=() peers=()
     for i in $(seq 1 "$n"); do
