@@ -4,7 +4,7 @@
 # restart + catch-up by Fetch and by FetchSnapshot, SIGTERM failover, config
 # errors. Timings are printed, never asserted. Every process started is killed
 # on exit.
-# TODO: also boot from `zk2kraft migrate` output once migrate is on main.
+# Then a second cluster boots from `zk2kraft migrate` output (fixtures/demo.xml).
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -262,7 +262,53 @@ read -r LEADER EPOCH HW <<<"$(describe "$LEADER")"
 for i in 1 2 3; do wait_caught_up "$LEADER" "$i" "$HW" >/dev/null; done
 check "committed logs are identical after the failovers" compare_logs "$LEADER"
 sed 's/^/# /' "$TMP/out"
+check_clean_logs() {
+    local i
+    for i in 1 2 3; do
+        if grep -qE "fatal|runtime error|Sanitizer" "$D/n$i.log"; then not_ok "$1: node $i logged no fatal or sanitizer error"; grep -E "fatal|runtime error|Sanitizer" "$D/n$i.log" | sed 's/^/#   /'; else ok "$1: node $i logged no fatal or sanitizer error"; fi
+    done
+}
+check_clean_logs "formatted cluster"
+for i in 1 2 3; do kill -9 "${NODE_PID[$i]}" 2>/dev/null; wait "${NODE_PID[$i]}" 2>/dev/null; done
+
+# ---- a cluster booted from `zk2kraft migrate` output ----
+M=$TMP/migrated
+read -r -a PORT <<<"$(free_ports 3)"
+check "migrate writes storage for three controllers" "$ZK2KRAFT" migrate --fixture "$(dirname "$0")/../../fixtures/demo.xml" \
+    --controllers "1@127.0.0.1:${PORT[0]},2@127.0.0.1:${PORT[1]},3@127.0.0.1:${PORT[2]}" --out "$M"
+D=$M # the helpers' names for migrate's node-<id>/ and its controller.properties
 for i in 1 2 3; do
-    if grep -qE "fatal|runtime error|Sanitizer" "$D/n$i.log"; then not_ok "node $i logged no fatal or sanitizer error"; grep -E "fatal|runtime error|Sanitizer" "$D/n$i.log" | sed 's/^/#   /'; else ok "node $i logged no fatal or sanitizer error"; fi
+    ln -s "node-$i" "$M/n$i"
+    ln -s "node-$i/controller.properties" "$M/n$i.properties"
 done
+for i in 1 2 3; do start_node "$i"; done
+if out=$(wait_leader 1 1 2 3); then
+    read -r LEADER EPOCH HW <<<"$out"
+    ok "migrated controllers elect a leader (node $LEADER, epoch $EPOCH)"
+else
+    not_ok "migrated controllers elect a leader"; tail -n 20 "$D"/n*.log | sed 's/^/#   /'
+fi
+for i in 1 2 3; do
+    expect_grep "node $i loaded the migrated snapshot into its image" "loaded snapshot [0-9]+-1 \([1-9][0-9]* partitions\)" "$D/n$i.log"
+done
+sleep 1
+OLD=$LEADER
+OTHERS=()
+for i in 1 2 3; do [ "$i" != "$OLD" ] && OTHERS+=("$i"); done
+kill -9 "${NODE_PID[$OLD]}"
+wait "${NODE_PID[$OLD]}" 2>/dev/null
+if out=$(wait_leader $((EPOCH + 1)) "${OTHERS[@]}"); then
+    read -r LEADER EPOCH HW <<<"$out"
+    ok "migrated cluster: SIGKILL of leader $OLD, node $LEADER leads epoch $EPOCH"
+else
+    not_ok "migrated cluster: a new leader after SIGKILL of $OLD"
+fi
+start_node "$OLD"
+sleep 1
+read -r LEADER EPOCH HW <<<"$(describe "$LEADER")"
+if wait_caught_up "$LEADER" "$OLD" "$HW"; then ok "migrated cluster: node $OLD restarts and catches up"; else
+    not_ok "migrated cluster: node $OLD restarts and catches up"; fi
+check "migrated cluster: committed logs are identical" compare_logs "$LEADER"
+sed 's/^/# /' "$TMP/out"
+check_clean_logs "migrated cluster"
 finish
