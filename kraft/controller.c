@@ -481,6 +481,7 @@ int kr_controller_start(uv_loop_t *loop, const kr_controller_config *cfg, const 
     uv_timer_init(loop, &c->stop_timer);
     c->tick_timer.data = c->noop_timer.data = c->stop_timer.data = c;
     c->handles_open = 3;
+    uv_update_time(loop); /* the loop's cached time predates the snapshot load */
     c->last_tick_ms = uv_now(loop);
     uv_timer_start(&c->tick_timer, on_tick, TICK_MS, TICK_MS);
     if (cfg->max_idle_interval_ms)
