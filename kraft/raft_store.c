@@ -720,12 +720,6 @@ bool kr_raft_store_snapshot_path(const kr_raft_store *s, kr_snapshot_id id, char
     return false;
 }
 
-uint64_t kr_raft_store_bytes_from(const kr_raft_store *s, int64_t offset) {
-    uint64_t n = 0;
-    for (size_t i = batch_at(s, offset); i < s->b_n; i++) n += s->b[i].size;
-    return n;
-}
-
 int kr_raft_store_add_snapshot(kr_raft_store *s, kr_snapshot_id id, int64_t size_bytes,
                                kr_error *err) {
     for (size_t i = 0; i < s->snap_n; i++)

@@ -67,8 +67,6 @@ int64_t kr_raft_store_end_offset(const kr_raft_store *s);
 bool kr_raft_store_latest_snapshot(const kr_raft_store *s, kr_snapshot_id *id);
 /* Path of snapshot `id` in the partition dir (out must hold 4096 bytes). */
 bool kr_raft_store_snapshot_path(const kr_raft_store *s, kr_snapshot_id id, char *out, size_t cap);
-/* Log bytes held in batches with offsets >= offset. */
-uint64_t kr_raft_store_bytes_from(const kr_raft_store *s, int64_t offset);
 /* Registers a snapshot the state machine wrote into the partition dir. */
 int kr_raft_store_add_snapshot(kr_raft_store *s, kr_snapshot_id id, int64_t size_bytes,
                                kr_error *err);
