@@ -348,6 +348,7 @@ static void after_input(kr_controller *c) {
 
 static void on_tick(uv_timer_t *t) {
     kr_controller *c = t->data;
+    if (c->fatal) return; /* closing: storage is no longer trusted */
     uint64_t now = uv_now(c->loop);
     uint64_t elapsed = now - c->last_tick_ms;
     c->last_tick_ms = now;
