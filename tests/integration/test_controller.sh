@@ -204,12 +204,15 @@ else
     not_ok "SIGKILL of leader $OLD: a new leader with a higher epoch"
 fi
 
-# ---- restart: catch up by Fetch ----
+# ---- restart: catch up by Fetch (after a crash that tore the last batch) ----
 sleep 1
 read -r LEADER EPOCH HW <<<"$(describe "$LEADER")"
+segs=("$D/n$OLD/__cluster_metadata-0/"*.log)
+head -c 40 "${segs[0]}" >>"${segs[${#segs[@]} - 1]}" # the start of a batch that never finished
 start_node "$OLD"
 if wait_caught_up "$LEADER" "$OLD" "$HW"; then ok "restarted node $OLD catches up to $HW"; else
     not_ok "restarted node $OLD catches up to $HW"; tail -n 20 "$D/n$OLD.log" | sed 's/^/#   /'; fi
+expect_grep "the restarted node cut the torn tail and said so" "truncated a torn tail of 40 bytes" "$D/n$OLD.log"
 
 # ---- catch up by FetchSnapshot: the leader's log start moves past a stopped follower ----
 F=${OTHERS[0]}
