@@ -62,11 +62,35 @@ static void on_raft_request(void *ctx, kr_net_request *req, void *body) {
     kr_ctl_step(c, &m);
 }
 
+/* v2 Nodes: every voter's endpoint from controller.quorum.voters, under this
+ * node's controller listener name (the name is cluster-wide). */
+static void add_voter_nodes(kr_controller *c, kr_arena *a, kr_DescribeQuorumResponse *resp) {
+    size_t n = c->cfg.voter_count;
+    kr_DescribeQuorumResponse_Node *nodes = kr_arena_alloc(a, sizeof *nodes * n);
+    kr_DescribeQuorumResponse_Listener *ls = kr_arena_alloc(a, sizeof *ls * n);
+    if (!nodes || !ls) return;
+    for (size_t i = 0; i < n; i++) {
+        kr_DescribeQuorumResponse_Node_init(&nodes[i]);
+        kr_DescribeQuorumResponse_Listener_init(&ls[i]);
+        ls[i].Name = kr_str_c(c->cfg.listener_name);
+        ls[i].Host = kr_str_c(c->cfg.voters[i].host);
+        ls[i].Port = c->cfg.voters[i].port;
+        nodes[i].NodeId = c->cfg.voters[i].id;
+        nodes[i].Listeners = (kr_DescribeQuorumResponse_Listener_array){&ls[i], 1};
+    }
+    resp->Nodes = (kr_DescribeQuorumResponse_Node_array){nodes, (int32_t)n};
+}
+
 static void on_describe_quorum(void *ctx, kr_net_request *req, void *body) {
     kr_controller *c = ctx;
     kr_arena *a = kr_net_request_arena(req);
     kr_DescribeQuorumResponse *resp = kr_arena_alloc(a, sizeof *resp);
-    if (resp) kr_raft_wire_describe_quorum(c->raft, body, c->core_now_ms, kr_ctl_wall_ms(), a, resp);
+    if (resp) {
+        kr_raft_wire_describe_quorum(c->raft, body, c->core_now_ms, kr_ctl_wall_ms(), a, resp);
+        if (kr_net_request_header(req)->RequestApiVersion >= 2 && resp->Topics.n == 1 &&
+            resp->Topics.v[0].Partitions.n == 1 && resp->Topics.v[0].Partitions.v[0].ErrorCode == 0)
+            add_voter_nodes(c, a, resp);
+    }
     respond(c, req, resp);
 }
 
