@@ -280,9 +280,13 @@ read -r -a PORT <<<"$(free_ports 3)"
 check "migrate writes storage for three controllers" "$ZK2KRAFT" migrate --fixture "$(dirname "$0")/../../fixtures/demo.xml" \
     --controllers "1@127.0.0.1:${PORT[0]},2@127.0.0.1:${PORT[1]},3@127.0.0.1:${PORT[2]}" --out "$M"
 D=$M # the helpers' names for migrate's node-<id>/ and its controller.properties
+MIGRATED_SNAPSHOT=$(ls "$M"/node-1/__cluster_metadata-0/*.checkpoint)
+"$ZK2KRAFT" log image --output json "$MIGRATED_SNAPSHOT" >"$TMP/migrated-image.json"
 for i in 1 2 3; do
     ln -s "node-$i" "$M/n$i"
     ln -s "node-$i/controller.properties" "$M/n$i.properties"
+    # snapshots of their own within seconds: they must hold the migrated image
+    printf 'metadata.max.idle.interval.ms=50\nmetadata.log.max.record.bytes.between.snapshots=3000\n' >>"$M/node-$i/controller.properties"
 done
 for i in 1 2 3; do start_node "$i"; done
 if out=$(wait_leader 1 1 2 3); then
@@ -313,5 +317,15 @@ if wait_caught_up "$LEADER" "$OLD" "$HW"; then ok "migrated cluster: node $OLD r
     not_ok "migrated cluster: node $OLD restarts and catches up"; fi
 check "migrated cluster: committed logs are identical" compare_logs "$LEADER"
 sed 's/^/# /' "$TMP/out"
+# The image each controller rebuilt (migrated snapshot + log, no-ops only) and
+# wrote as its own snapshot is the migrated image.
+for i in 1 2 3; do
+    for _ in 1 2 3; do # the node may replace it (and delete this one) while we read it
+        own=$(ls "$M/node-$i/__cluster_metadata-0/"*.checkpoint | tail -1)
+        "$ZK2KRAFT" log image --output json "$own" >"$TMP/own$i.json" 2>/dev/null && break
+    done
+    if [ "$own" = "$MIGRATED_SNAPSHOT" ] || [ -z "$own" ]; then not_ok "node $i wrote a snapshot of its own"; continue; fi
+    check "node $i's snapshot $(basename "$own") holds the migrated image" cmp "$TMP/own$i.json" "$TMP/migrated-image.json"
+done
 check_clean_logs "migrated cluster"
 finish
