@@ -178,6 +178,16 @@ static void handle_ready(kr_controller *c) {
 
 static void after_input(kr_controller *c);
 
+/* Inputs that arrived inside a ready (a send failing synchronously). */
+static void drain_deferred(kr_controller *c) {
+    for (size_t i = 0; i < c->deferred_n && i < 64; i++) {
+        kr_raft_msg d = c->deferred[i];
+        kr_raft_step(c->raft, &d);
+        handle_ready(c);
+    }
+    c->deferred_n = 0;
+}
+
 void kr_ctl_step(kr_controller *c, const kr_raft_msg *m) {
     if (c->stopping && c->fatal) return;
     if (c->in_handle) { /* a callback fired inside a ready: the core takes it after advance */
@@ -186,12 +196,7 @@ void kr_ctl_step(kr_controller *c, const kr_raft_msg *m) {
     }
     kr_raft_step(c->raft, m);
     handle_ready(c);
-    for (size_t i = 0; i < c->deferred_n && i < 64; i++) {
-        kr_raft_msg d = c->deferred[i];
-        kr_raft_step(c->raft, &d);
-        handle_ready(c);
-    }
-    c->deferred_n = 0;
+    drain_deferred(c);
     after_input(c);
 }
 
@@ -356,6 +361,7 @@ static void on_tick(uv_timer_t *t) {
         c->core_now_ms += (int64_t)elapsed;
         kr_raft_tick(c->raft, (uint32_t)(elapsed > UINT32_MAX ? UINT32_MAX : elapsed));
         handle_ready(c);
+        drain_deferred(c);
         after_input(c);
     }
     if (!c->stopping) snapshot_poll(c);
