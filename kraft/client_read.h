@@ -6,6 +6,10 @@
  * with Kafka's error codes inside the response; the return value is KR_OK,
  * KR_ERR_NOMEM (arena exhausted) or KR_ERR_UNSUPPORTED (version outside the
  * advertised range).
+ *
+ * Zero-copy: responses point at the image's names and replica arrays (1M
+ * partitions are not copied). Encode the response (kr_net_respond) before the
+ * next record is applied to the image; the daemon's single loop thread does.
  */
 #ifndef KRAFT_CLIENT_READ_H
 #define KRAFT_CLIENT_READ_H
