@@ -420,7 +420,7 @@ static int describe_broker_default(const entry_opts *o, const levels *L, const k
 }
 
 static bool parse_broker_id(kr_str name, int32_t *out) {
-    if (name.len <= 0 || name.len > 11) return false;
+    if (name.len <= 0 || name.len > 11 || memchr(name.ptr, '\0', (size_t)name.len)) return false;
     char buf[16];
     memcpy(buf, name.ptr, (size_t)name.len);
     buf[name.len] = 0;
