@@ -3,6 +3,8 @@
 
 #include "kraft/client_configs.h"
 #include "kraft/client_read.h"
+#include "kraft/client_util.h"
+#include "kraft/metadata_version.h"
 
 /* Typed handlers behind the void-pointer signature of the table. */
 #define KR_READ_WRAPPER(api)                                                                               \
@@ -79,5 +81,49 @@ int kr_client_net_apis(const kr_client_handlers *h, kr_net_api *out, size_t cap,
         out[k++] = (kr_net_api){a->api_key, a->min_version, a->max_version, fn, fctx};
     }
     *n = k;
+    return KR_OK;
+}
+
+int kr_client_api_versions_features(const kr_image *img, int64_t finalized_epoch, int16_t version,
+                                    kr_ApiVersionsResponse *resp, kr_arena *arena) {
+    if (version < 3) return KR_OK;
+    static const struct {
+        const char *name;
+        int16_t min, max;
+    } supported[] = {{"metadata.version", 1, KR_MV_LATEST_PRODUCTION}, {"kraft.version", 0, 0}};
+    size_t ns = sizeof supported / sizeof supported[0];
+    kr_ApiVersionsResponse_SupportedFeatureKey *sf = KR_CLIENT_ALLOC(arena, ns, *sf);
+    if (!sf) return KR_ERR_NOMEM;
+    int32_t k = 0;
+    for (size_t i = 0; i < ns; i++) {
+        if (version < 4 && supported[i].min == 0) continue; /* KAFKA-17011: old clients reject min 0 */
+        kr_ApiVersionsResponse_SupportedFeatureKey_init(&sf[k]);
+        sf[k].Name = kr_str_c(supported[i].name);
+        sf[k].MinVersion = supported[i].min;
+        sf[k++].MaxVersion = supported[i].max;
+    }
+    resp->SupportedFeatures.v = sf;
+    resp->SupportedFeatures.n = k;
+    size_t nf = (size_t)img->features.n + 1;
+    kr_ApiVersionsResponse_FinalizedFeatureKey *ff = KR_CLIENT_ALLOC(arena, nf, *ff);
+    if (!ff) return KR_ERR_NOMEM;
+    k = 0;
+    if (img->metadata_version > 0) {
+        kr_ApiVersionsResponse_FinalizedFeatureKey_init(&ff[k]);
+        ff[k].Name = kr_str_c("metadata.version");
+        ff[k].MinVersionLevel = ff[k].MaxVersionLevel = img->metadata_version;
+        k++;
+    }
+    for (int32_t i = 0; i < img->features.n; i++) {
+        const kr_image_feature *f = &img->features.v[i];
+        if (!f->name || f->level <= 0) continue;
+        kr_ApiVersionsResponse_FinalizedFeatureKey_init(&ff[k]);
+        ff[k].Name = kr_str_c(f->name);
+        ff[k].MinVersionLevel = ff[k].MaxVersionLevel = f->level;
+        k++;
+    }
+    resp->FinalizedFeatures.v = ff;
+    resp->FinalizedFeatures.n = k;
+    resp->FinalizedFeaturesEpoch = finalized_epoch;
     return KR_OK;
 }

@@ -93,6 +93,16 @@ const kr_client_api *kr_client_api_find(int16_t api_key);
 int kr_client_read(const kr_client_ctx *ctx, const kr_image *img, int16_t api_key, const void *req,
                    int16_t version, void *resp, kr_arena *arena, kr_error *err);
 
+/* The feature part of an ApiVersions v3+ answer (tagged fields), for the
+ * server's ApiVersions hook: SupportedFeatures (metadata.version 1 to the
+ * latest production level, kraft.version 0-0; entries with MinVersion 0 are
+ * left out below v4, KAFKA-17011), FinalizedFeatures from the image
+ * (metadata.version and every other feature at a level > 0) and
+ * FinalizedFeaturesEpoch = finalized_epoch (the offset of the image, -1 when
+ * unknown). Below v3 nothing is set. */
+int kr_client_api_versions_features(const kr_image *img, int64_t finalized_epoch, int16_t version,
+                                    kr_ApiVersionsResponse *resp, kr_arena *arena);
+
 /* The daemon's handlers, one per kind. A NULL slot leaves that kind's APIs
  * out of the table, so nothing is advertised that is not served. */
 typedef struct kr_client_handlers {

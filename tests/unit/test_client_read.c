@@ -678,6 +678,36 @@ static void test_api_table(void **state) {
     assert_non_null(strstr(err.message, "not advertised"));
 }
 
+static void test_api_versions_features(void **state) {
+    fixture *f = *state;
+    kr_metadata_record rec;
+    kr_metadata_record_init(&rec, KR_REC_FEATURE_LEVEL_RECORD, 0);
+    rec.u.FeatureLevelRecord.Name = kr_str_c("metadata.version");
+    rec.u.FeatureLevelRecord.FeatureLevel = 21;
+    test_image_apply(&f->img, &rec);
+    rec.u.FeatureLevelRecord.Name = kr_str_c("group.version");
+    rec.u.FeatureLevelRecord.FeatureLevel = 1;
+    test_image_apply(&f->img, &rec);
+    for (int16_t v = 0; v <= 4; v++) {
+        kr_ApiVersionsResponse resp;
+        kr_ApiVersionsResponse_init(&resp);
+        assert_int_equal(kr_client_api_versions_features(&f->img, 1234, v, &resp, &f->arena), KR_OK);
+        kr_ApiVersionsResponse *d = roundtrip(18, v, false, &resp, &f->arena);
+        if (v < 3) {
+            assert_int_equal(d->SupportedFeatures.n, 0);
+            assert_int_equal(d->FinalizedFeaturesEpoch, -1);
+            continue;
+        }
+        assert_int_equal(d->SupportedFeatures.n, v == 3 ? 1 : 2); /* kraft.version min 0 only in v4 */
+        assert_true(kr_str_eq_c(d->SupportedFeatures.v[0].Name, "metadata.version"));
+        assert_int_equal(d->SupportedFeatures.v[0].MinVersion, 1);
+        assert_int_equal(d->FinalizedFeaturesEpoch, 1234);
+        assert_int_equal(d->FinalizedFeatures.n, 2);
+        assert_int_equal(d->FinalizedFeatures.v[0].MaxVersionLevel, 21);
+        assert_true(kr_str_eq_c(d->FinalizedFeatures.v[1].Name, "group.version"));
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_metadata_all_topics_every_version, setup, teardown),
@@ -694,6 +724,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_describe_client_quotas, setup, teardown),
         cmocka_unit_test_setup_teardown(test_describe_user_scram_credentials, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_api_versions_features, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
