@@ -173,44 +173,62 @@ int kr_handle_DescribeClientQuotas(const kr_client_ctx *ctx, const kr_image *img
 static const char MISSING_USER[] = "Attempt to describe a user credential that does not exist";
 static const char DUPLICATE_USER[] = "Cannot describe SCRAM credentials for the same user twice in a single request";
 
-static int scram_result(const kr_image *img, kr_str user, bool duplicate,
-                        kr_DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult *r,
+typedef kr_DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult scram_result_t;
+
+/* Per image user: its credentials' indexes, grouped in one pass (O(credentials)). */
+typedef struct scram_index {
+    kr_strmap by_user; /* user → group */
+    int32_t groups;
+    int32_t *first, *count, *next; /* group → first credential, count; credential → next in group */
+} scram_index;
+
+static int scram_index_build(const kr_image *img, scram_index *ix, kr_arena *arena) {
+    int32_t n = img->scram.n;
+    memset(ix, 0, sizeof *ix);
+    ix->first = KR_CLIENT_ALLOC(arena, (size_t)n, *ix->first);
+    ix->count = KR_CLIENT_ALLOC(arena, (size_t)n, *ix->count);
+    ix->next = KR_CLIENT_ALLOC(arena, (size_t)n, *ix->next);
+    if (n && (!ix->first || !ix->count || !ix->next)) return KR_ERR_NOMEM;
+    int32_t *last = KR_CLIENT_ALLOC(arena, (size_t)n, *last);
+    if (n && !last) return KR_ERR_NOMEM;
+    for (int32_t i = 0; i < n; i++) {
+        const char *u = img->scram.v[i].user ? img->scram.v[i].user : "";
+        int32_t g = kr_strmap_get(&ix->by_user, u, strlen(u));
+        ix->next[i] = -1;
+        if (g < 0) {
+            g = ix->groups++;
+            if (!kr_strmap_put(&ix->by_user, u, strlen(u), g)) return KR_ERR_NOMEM;
+            ix->first[g] = i;
+            ix->count[g] = 0;
+        } else {
+            ix->next[last[g]] = i;
+        }
+        last[g] = i;
+        ix->count[g]++;
+    }
+    return KR_OK;
+}
+
+/* The result for one user: group g of the index, or -1 when unknown. */
+static int scram_result(const kr_image *img, const scram_index *ix, kr_str user, int32_t g, scram_result_t *r,
                         kr_arena *arena) {
     kr_DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult_init(r);
     r->User = user;
-    if (duplicate) {
-        r->ErrorCode = KR_KERR_DUPLICATE_RESOURCE;
-        r->ErrorMessage = kr_str_c(DUPLICATE_USER);
-        return KR_OK;
-    }
-    int32_t found = 0;
-    kr_DescribeUserScramCredentialsResponse_CredentialInfo *ci = NULL;
-    for (int pass = 0; pass < 2; pass++) { /* count, then fill */
-        int32_t k = 0;
-        for (int32_t i = 0; i < img->scram.n; i++) {
-            const kr_image_scram *s = &img->scram.v[i];
-            if (!s->user || !kr_str_eq_c(user, s->user)) continue;
-            if (pass == 1) {
-                kr_DescribeUserScramCredentialsResponse_CredentialInfo_init(&ci[k]);
-                ci[k].Mechanism = s->mechanism;
-                ci[k].Iterations = s->iterations; /* never salt or keys */
-            }
-            k++;
-        }
-        if (pass == 0) {
-            found = k;
-            if (!found) break;
-            ci = KR_CLIENT_ALLOC(arena, (size_t)found, *ci);
-            if (!ci) return KR_ERR_NOMEM;
-        }
-    }
-    if (!found) {
+    if (g < 0) {
         r->ErrorCode = KR_KERR_RESOURCE_NOT_FOUND;
         r->ErrorMessage = kr_str_c(MISSING_USER);
         return KR_OK;
     }
+    kr_DescribeUserScramCredentialsResponse_CredentialInfo *ci = KR_CLIENT_ALLOC(arena, (size_t)ix->count[g], *ci);
+    if (!ci) return KR_ERR_NOMEM;
+    int32_t k = 0;
+    for (int32_t i = ix->first[g]; i >= 0 && k < ix->count[g]; i = ix->next[i], k++) {
+        kr_DescribeUserScramCredentialsResponse_CredentialInfo_init(&ci[k]);
+        ci[k].Mechanism = img->scram.v[i].mechanism;
+        ci[k].Iterations = img->scram.v[i].iterations; /* never salt or keys */
+    }
     r->CredentialInfos.v = ci;
-    r->CredentialInfos.n = found;
+    r->CredentialInfos.n = k;
     return KR_OK;
 }
 
@@ -220,29 +238,39 @@ int kr_handle_DescribeUserScramCredentials(const kr_client_ctx *ctx, const kr_im
     (void)ctx;
     kr_DescribeUserScramCredentialsResponse_init(resp);
     if (version != 0) return KR_ERR_UNSUPPORTED;
+    scram_index ix;
+    int rc = scram_index_build(img, &ix, arena);
     bool all = req->Users.n <= 0;
-    int32_t cap = all ? img->scram.n : req->Users.n;
-    kr_DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult *r = KR_CLIENT_ALLOC(arena, (size_t)cap, *r);
-    if (cap && !r) return KR_ERR_NOMEM;
-    kr_strmap users = {0}; /* user → result slot */
+    int32_t cap = all ? ix.groups : req->Users.n;
+    scram_result_t *r = KR_CLIENT_ALLOC(arena, (size_t)cap, *r);
+    if (rc == KR_OK && cap && !r) rc = KR_ERR_NOMEM;
     int32_t k = 0;
-    int rc = KR_OK;
+    kr_strmap asked = {0}; /* named user → result slot */
     for (int32_t i = 0; i < cap && rc == KR_OK; i++) {
-        kr_str u = all ? kr_str_c(img->scram.v[i].user ? img->scram.v[i].user : "") : req->Users.v[i].Name;
-        const char *up = u.ptr ? u.ptr : "";
-        size_t un = u.len > 0 ? (size_t)u.len : 0;
-        int32_t slot = kr_strmap_get(&users, up, un);
-        if (slot >= 0) {
-            if (!all) rc = scram_result(img, u, true, &r[slot], arena); /* named twice */
+        if (all) {
+            const kr_image_scram *c = &img->scram.v[ix.first[i]];
+            rc = scram_result(img, &ix, kr_str_c(c->user ? c->user : ""), i, &r[k++], arena);
             continue;
         }
-        if (!kr_strmap_put(&users, up, un, k)) {
+        kr_str u = req->Users.v[i].Name;
+        const char *up = u.ptr ? u.ptr : "";
+        size_t un = u.len > 0 ? (size_t)u.len : 0;
+        int32_t slot = kr_strmap_get(&asked, up, un);
+        if (slot >= 0) { /* named twice: one result, an error */
+            kr_DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult_init(&r[slot]);
+            r[slot].User = u;
+            r[slot].ErrorCode = KR_KERR_DUPLICATE_RESOURCE;
+            r[slot].ErrorMessage = kr_str_c(DUPLICATE_USER);
+            continue;
+        }
+        if (!kr_strmap_put(&asked, up, un, k)) {
             rc = KR_ERR_NOMEM;
             break;
         }
-        rc = scram_result(img, u, false, &r[k++], arena);
+        rc = scram_result(img, &ix, u, kr_strmap_get(&ix.by_user, up, un), &r[k++], arena);
     }
-    kr_strmap_free(&users);
+    kr_strmap_free(&asked);
+    kr_strmap_free(&ix.by_user);
     resp->Results.v = r;
     resp->Results.n = k;
     return rc;
