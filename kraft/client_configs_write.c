@@ -403,19 +403,20 @@ typedef struct resource_result {
 static int16_t legacy_changes(const kr_image *img, const kr_AlterConfigsRequest_AlterConfigsResource *r,
                               change **out, int32_t *n, kr_str *msg, kr_arena *arena) {
     char *resource = kr_wr_cstr(arena, r->ResourceName);
-    int32_t cap = r->Configs.n + img->configs.n;
+    int32_t nc = r->Configs.n > 0 ? r->Configs.n : 0;
+    int32_t cap = nc + img->configs.n;
     change *c = kr_wr_calloc(arena, (size_t)(cap > 0 ? cap : 0), sizeof *c);
     if (!c || !resource) return -1;
     int32_t k = 0;
-    int16_t dup = duplicate_keys(r->Configs.v, r->Configs.n, sizeof *r->Configs.v, msg, arena);
+    int16_t dup = duplicate_keys(r->Configs.v, nc, sizeof *r->Configs.v, msg, arena);
     if (dup) return dup;
     kr_strmap named = {0}; /* the request's keys */
-    for (int32_t i = 0; i < r->Configs.n; i++)
+    for (int32_t i = 0; i < nc; i++)
         if (r->Configs.v[i].Name.len > 0 && !kr_strmap_put(&named, r->Configs.v[i].Name.ptr, (size_t)r->Configs.v[i].Name.len, i)) {
             kr_strmap_free(&named);
             return -1;
         }
-    for (int32_t i = 0; i < r->Configs.n; i++) {
+    for (int32_t i = 0; i < nc; i++) {
         const kr_AlterConfigsRequest_AlterableConfig *e = &r->Configs.v[i];
         if (r->ResourceType == RT_TOPIC && e->Value.len < 0) {
             kr_strmap_free(&named);

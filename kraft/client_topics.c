@@ -352,6 +352,14 @@ static int32_t first_partition_rf(const kr_image_topic *t) {
     return 1;
 }
 
+/* New partitions take ids after the highest one present, so a migrated topic
+ * with a gap in its partition ids never has a partition overwritten. */
+static int32_t next_partition_id(const kr_image_topic *t) {
+    for (int32_t p = t->partitions_cap - 1; p >= 0; p--)
+        if (t->partitions[p].present) return p + 1;
+    return 0;
+}
+
 static int16_t plan_new_partitions(const kr_write_ctx *ctx, const kr_image_topic *t,
                                    const kr_CreatePartitionsRequest_CreatePartitionsTopic *req_t, bool validate_only,
                                    kr_write_plan *plan, kr_str *msg, kr_arena *arena, kr_error *err) {
@@ -365,8 +373,13 @@ static int16_t plan_new_partitions(const kr_write_ctx *ctx, const kr_image_topic
         *msg = kr_wr_fmt(arena, "Topic already has %d partition(s).", current);
         return KR_KAFKA_INVALID_PARTITIONS;
     }
-    int32_t add = req_t->Count - current, rf = first_partition_rf(t);
+    int32_t add = req_t->Count - current, rf = first_partition_rf(t), first_id = next_partition_id(t);
     int32_t *rows = NULL;
+    if (rf <= 0) { /* a migrated partition with an empty replica list gives no factor to copy */
+        *msg = kr_wr_fmt(arena, "The topic %s has a partition without replicas; its replication factor is unknown.",
+                         t->name);
+        return KR_KAFKA_INVALID_REPLICATION_FACTOR;
+    }
     if (req_t->Assignments.n >= 0) {
         if (req_t->Assignments.n != add) {
             *msg = kr_wr_fmt(arena,
@@ -384,21 +397,21 @@ static int16_t plan_new_partitions(const kr_write_ctx *ctx, const kr_image_topic
                 *msg = kr_wr_fmt(arena,
                                  "All brokers specified in the manual partition assignment for partition %d are "
                                  "fenced or in controlled shutdown.",
-                                 current + i);
+                                 first_id + i);
                 return KR_KAFKA_INVALID_REPLICA_ASSIGNMENT;
             }
             memcpy(rows + (size_t)i * (size_t)rf, ids->v, (size_t)rf * sizeof *rows);
         }
     } else {
-        if (rf > ctx->broker_count) return kr_wr_place_replicas(ctx, current, 0, rf, NULL, msg, arena, err);
+        if (rf > ctx->broker_count) return kr_wr_place_replicas(ctx, first_id, 0, rf, NULL, msg, arena, err);
         rows = kr_wr_calloc(arena, (size_t)add * (size_t)rf, sizeof *rows);
         if (!rows) return OOM(err, "CreatePartitions"), -1;
-        int16_t code = kr_wr_place_replicas(ctx, current, add, rf, rows, msg, arena, err);
+        int16_t code = kr_wr_place_replicas(ctx, first_id, add, rf, rows, msg, arena, err);
         if (code) return code;
     }
     if (validate_only) return KR_KAFKA_NONE;
     for (int32_t i = 0; i < add; i++)
-        if (kr_wr_add_partition_record(plan, arena, ctx, &t->id, current + i, rows + (size_t)i * (size_t)rf, rf, err) !=
+        if (kr_wr_add_partition_record(plan, arena, ctx, &t->id, first_id + i, rows + (size_t)i * (size_t)rf, rf, err) !=
             KR_OK)
             return -1;
     return KR_KAFKA_NONE;

@@ -57,8 +57,10 @@ static void add(kr_image *img, kr_metadata_record *rec) {
     must(kr_image_apply(img, rec, &err), &err, "fixture");
 }
 
-/* Two topics on brokers 1-3 with configs, an ACL, a quota, a SCRAM user. */
-static void build_image(kr_image *img) {
+/* Two topics on brokers 1-3 with configs, one whose partition has no
+ * replicas, an ACL, a quota, a SCRAM user; brokers registered (3 fenced) or
+ * only named in the assignments. */
+static void build_image(kr_image *img, bool registered) {
     static const kr_uuid ids[2] = {{{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}}, {{2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2}}};
     static const char *names[2] = {"orders", "logs.app"};
     static int32_t replicas[3][3] = {{1, 2, 3}, {2, 3, 1}, {3, 1, 2}};
@@ -67,6 +69,22 @@ static void build_image(kr_image *img) {
     kr_metadata_record_init(&rec, KR_REC_FEATURE_LEVEL_RECORD, 0);
     rec.u.FeatureLevelRecord.Name = kr_str_c("metadata.version");
     rec.u.FeatureLevelRecord.FeatureLevel = 21;
+    add(img, &rec);
+    for (int b = 1; registered && b <= 3; b++) {
+        kr_metadata_record_init(&rec, KR_REC_REGISTER_BROKER_RECORD, 3);
+        rec.u.RegisterBrokerRecord.BrokerId = b;
+        rec.u.RegisterBrokerRecord.BrokerEpoch = b;
+        rec.u.RegisterBrokerRecord.Fenced = b == 3;
+        add(img, &rec);
+    }
+    static const kr_uuid hollow_id = {{3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3}};
+    kr_metadata_record_init(&rec, KR_REC_TOPIC_RECORD, 0);
+    rec.u.TopicRecord.Name = kr_str_c("hollow");
+    rec.u.TopicRecord.TopicId = hollow_id;
+    add(img, &rec);
+    kr_metadata_record_init(&rec, KR_REC_PARTITION_RECORD, 0);
+    rec.u.PartitionRecord.TopicId = hollow_id;
+    rec.u.PartitionRecord.PartitionId = 0;
     add(img, &rec);
     for (int t = 0; t < 2; t++) {
         kr_metadata_record_init(&rec, KR_REC_TOPIC_RECORD, 0);
@@ -138,7 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     kr_image img;
-    build_image(&img);
+    build_image(&img, (data[0] / API_COUNT) & 1);
     kr_write_ctx ctx;
     kr_error err = {0};
     must(kr_write_ctx_init(&ctx, &img, 0, &arena, &err), &err, "context");

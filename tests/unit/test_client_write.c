@@ -519,7 +519,11 @@ static void test_create_topics_request_rules(void **state) {
     resp = plan_create(&h, 7, &wide, 1, false);
     assert_int_equal(resp->Topics.v[0].ErrorCode, 0);
     apply_plan(&h);
-    check_new_topic(&h, "wide", 8, 3);
+    check_new_topic(&h, "wide", 8, 3); /* replicas only on 1-3: the fenced broker 4 is never placed on */
+    int leaders[4] = {0};
+    kr_image_topic *wt = kr_image_topic_by_name(&h.img, "wide", 4);
+    for (int32_t p = 0; p < 8; p++) leaders[wt->partitions[p].leader]++;
+    for (int b = 1; b <= 3; b++) assert_true(leaders[b] == 2 || leaders[b] == 3); /* round robin spreads leaders */
     kr_CreateTopicsRequest_CreatableTopic rf4 = topic_req("rf4", 1, 4);
     resp = plan_create(&h, 7, &rf4, 1, false);
     assert_int_equal(resp->Topics.v[0].ErrorCode, 38);
@@ -706,6 +710,33 @@ static void test_create_partitions_validation(void **state) {
             fail_msg("case %zu: code %d want %d", i, resp->Results.v[0].ErrorCode, cases[i].code);
         assert_int_equal(h.plan.record_count, 0);
     }
+    /* a migrated topic with a gap in its partition ids: new ids follow the highest */
+    kr_metadata_record rec;
+    kr_metadata_record_init(&rec, KR_REC_TOPIC_RECORD, 0);
+    kr_uuid gap_id = {{4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4}};
+    rec.u.TopicRecord.Name = S("gappy");
+    rec.u.TopicRecord.TopicId = gap_id;
+    apply_ok(&h.img, &rec);
+    int32_t r12[] = {1, 2};
+    add_partition(&h.img, &gap_id, 0, r12, 2);
+    add_partition(&h.img, &gap_id, 2, r12, 2);
+    kr_CreatePartitionsResponse *gap = plan_partitions(&h, 3, "gappy", 3, NULL, 0, 0, false);
+    assert_int_equal(gap->Results.v[0].ErrorCode, 0);
+    apply_plan(&h);
+    kr_image_topic *gt = kr_image_topic_by_name(&h.img, "gappy", 5);
+    assert_int_equal(gt->partition_count, 3);
+    assert_int_equal(gt->partitions[2].leader_epoch, 4); /* the migrated partition 2 is intact */
+    assert_true(gt->partitions[3].present);
+    assert_int_equal(gt->partitions[3].replicas.n, 2);
+    /* a partition without replicas gives no replication factor to copy */
+    kr_uuid hollow_id = {{5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5}};
+    rec.u.TopicRecord.Name = S("hollow");
+    rec.u.TopicRecord.TopicId = hollow_id;
+    apply_ok(&h.img, &rec);
+    add_partition(&h.img, &hollow_id, 0, r12, 0);
+    gap = plan_partitions(&h, 3, "hollow", 2, NULL, 0, 0, false);
+    assert_int_equal(gap->Results.v[0].ErrorCode, 38);
+    assert_int_equal(h.plan.record_count, 0);
     /* a topic named twice: one INVALID_REQUEST result */
     kr_CreatePartitionsRequest req;
     kr_CreatePartitionsRequest_init(&req);
