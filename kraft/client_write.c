@@ -181,61 +181,66 @@ static int cmp_broker(const void *a, const void *b) {
     return cmp_i32(&((const kr_write_broker *)a)->id, &((const kr_write_broker *)b)->id);
 }
 
-/* Appends the ids of one list to a growable array. */
-static bool ids_append(int32_t **v, size_t *n, size_t *cap, const kr_ids *ids) {
+/* A sorted set of distinct ids: a binary search per id, an insert per new
+ * one. Broker counts are small, so this stays near-linear in the ids scanned. */
+typedef struct id_set {
+    int32_t *v;
+    size_t n, cap;
+} id_set;
+
+static bool id_set_add(id_set *s, int32_t id) {
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s->v[mid] < id) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo < s->n && s->v[lo] == id) return true;
+    if (s->n == s->cap) {
+        size_t c = s->cap ? s->cap * 2 : 64;
+        int32_t *p = realloc(s->v, c * sizeof *p);
+        if (!p) return false;
+        s->v = p;
+        s->cap = c;
+    }
+    memmove(s->v + lo + 1, s->v + lo, (s->n - lo) * sizeof *s->v);
+    s->v[lo] = id;
+    s->n++;
+    return true;
+}
+
+static bool id_set_add_all(id_set *s, const kr_ids *ids) {
+    int32_t last = -1;
     for (int32_t i = 0; i < ids->n; i++) {
-        if (*n == *cap) {
-            size_t c = *cap ? *cap * 2 : 64;
-            int32_t *p = realloc(*v, c * sizeof *p);
-            if (!p) return false;
-            *v = p;
-            *cap = c;
-        }
-        (*v)[(*n)++] = ids->v[i];
+        if (ids->v[i] < 0 || ids->v[i] == last) continue;
+        if (!id_set_add(s, ids->v[i])) return false;
+        last = ids->v[i];
     }
     return true;
 }
 
 static int brokers_from_assignments(const kr_image *img, kr_arena *arena, kr_write_broker **out, int32_t *count,
                                     kr_error *err) {
-    int32_t *ids = NULL;
-    size_t n = 0, cap = 0;
+    id_set set = {0};
     bool ok = true;
     for (int32_t t = 0; ok && t < img->topics.n; t++) {
         const kr_image_topic *topic = &img->topics.v[t];
         for (int32_t p = 0; ok && p < topic->partitions_cap; p++) {
             const kr_image_partition *part = &topic->partitions[p];
             if (!part->present) continue;
-            ok = ids_append(&ids, &n, &cap, &part->replicas) && ids_append(&ids, &n, &cap, &part->isr) &&
-                 ids_append(&ids, &n, &cap, &part->adding_replicas) &&
-                 ids_append(&ids, &n, &cap, &part->removing_replicas);
-            /* Sorting and deduplicating as we go keeps the array to the distinct ids. */
-            if (ok && n > 4096) {
-                qsort(ids, n, sizeof *ids, cmp_i32);
-                size_t w = 0;
-                for (size_t i = 0; i < n; i++)
-                    if (w == 0 || ids[w - 1] != ids[i]) ids[w++] = ids[i];
-                n = w;
-            }
+            /* Replicas include the ISR and any adding or removing replicas in Kafka's model. */
+            ok = id_set_add_all(&set, &part->replicas);
         }
     }
-    if (!ok) {
-        free(ids);
+    kr_write_broker *b = ok ? kr_wr_calloc(arena, set.n, sizeof *b) : NULL;
+    if (!b) {
+        free(set.v);
         return kr_fail(err, KR_ERR_NOMEM, "out of memory listing the brokers of the assignments");
     }
-    if (n) qsort(ids, n, sizeof *ids, cmp_i32);
-    size_t w = 0;
-    for (size_t i = 0; i < n; i++)
-        if (ids[i] >= 0 && (w == 0 || ids[w - 1] != ids[i])) ids[w++] = ids[i];
-    kr_write_broker *b = kr_wr_calloc(arena, w, sizeof *b);
-    if (!b) {
-        free(ids);
-        return kr_fail(err, KR_ERR_NOMEM, "out of memory listing brokers");
-    }
-    for (size_t i = 0; i < w; i++) b[i] = (kr_write_broker){ids[i], false};
-    free(ids);
+    for (size_t i = 0; i < set.n; i++) b[i] = (kr_write_broker){set.v[i], false};
     *out = b;
-    *count = (int32_t)w;
+    *count = (int32_t)set.n;
+    free(set.v);
     return KR_OK;
 }
 

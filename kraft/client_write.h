@@ -83,7 +83,7 @@ typedef struct kr_write_ctx {
  * (RegisterBrokerRecord), fenced ones marked; when none is registered — a
  * freshly migrated cluster whose ZooKeeper-mode brokers have not registered
  * with the quorum yet — every broker id named in the image's partition
- * assignments (replicas, ISR, adding/removing), all treated as usable.
+ * assignments (their replica lists), all treated as usable.
  * Sorted by id, in `arena`.
  */
 int kr_write_usable_brokers(const kr_image *img, kr_arena *arena, kr_write_broker **out, int32_t *count,
