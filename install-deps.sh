@@ -8,7 +8,7 @@ packages=(
   libjansson-dev libuv1-dev libssl-dev libxml2-dev libxml2-utils libcmocka-dev
   libzookeeper-mt-dev zookeeper default-jre-headless
   librdkafka-dev kcat python3-kafka python3-kazoo
-  netcat-openbsd procps
+  netcat-openbsd procps openssl
 )
 
 missing=()

@@ -54,7 +54,8 @@ typedef struct mg_record_sink {
 typedef struct mg_minted_id {
     char *topic;
     kr_uuid id;
-    int32_t zk_version; /* data version of /brokers/topics/<t> when read (for --write-topic-ids) */
+    int32_t zk_version; /* -1: the model keeps no topic znode versions; mg_write_topic_ids re-reads
+                           the znode and writes conditionally on the version it reads then */
 } mg_minted_id;
 
 enum mg_note_severity { MG_NOTE_INFO = 0, MG_NOTE_WARNING = 1, MG_NOTE_BLOCKER = 2 };
