@@ -15,7 +15,7 @@
 
 static const char USAGE[] =
     "Usage: zk2kraft check (--zookeeper Z | --fixture FILE) [--metadata-version V]\n"
-    "                      [--password-encoder-secret S | --command-config F] [--lenient]\n"
+    "                      [--password-encoder-secret S | --command-config F] [--lenient] [--online]\n"
     "                      [--broker-config server.properties]... [--jute-maxbuffer BYTES]\n"
     "                      [--output text|json] [--junit FILE]\n\n"
     "Preflight of ZooKeeper's content before a migration: every finding has a severity\n"
@@ -30,6 +30,10 @@ static const char USAGE[] =
     "                                   checks its inter.broker.protocol.version and log.dirs\n"
     "  --jute-maxbuffer BYTES           ZooKeeper packet limit (default 1048576)\n"
     "  --lenient                        Kafka 3.9's silent substitutions are warnings, not blockers\n"
+    "  --online                         check for an online migration (Kafka's own, or migrate\n"
+    "                                   --dual-write): ZooKeeper-mode brokers keep running, so\n"
+    "                                   unregistered brokers and IBP mismatches block (default:\n"
+    "                                   offline cut-over, where they are warnings)\n"
     "  --output text|json               output format (default text)\n"
     "  --junit FILE                     also write a JUnit XML report (one testcase per check)\n\n"
     "Exit status: 0 no blockers, 1 at least one BLOCKER, 2 usage or runtime error.\n";
@@ -40,7 +44,7 @@ typedef struct check_args {
     const char *brokers[64];
     size_t n_brokers;
     size_t jute_maxbuffer;
-    bool lenient, json;
+    bool lenient, json, online;
 } check_args;
 
 static int parse(int argc, char **argv, check_args *a) {
@@ -55,6 +59,8 @@ static int parse(int argc, char **argv, check_args *a) {
             return -1;
         } else if (!strcmp(opt, "--lenient")) {
             a->lenient = true;
+        } else if (!strcmp(opt, "--online")) {
+            a->online = true;
         } else if (!strcmp(opt, "--fixture") && has_val) {
             a->fixture = argv[++i];
         } else if (!strcmp(opt, "--metadata-version") && has_val) {
@@ -157,7 +163,7 @@ int cmd_check(int argc, char **argv) {
     check_args a = {0};
     int rc = parse(argc, argv, &a);
     if (rc) return rc < 0 ? EXIT_CLEAN : rc;
-    mg_check_options o = {.packet_limit_bytes = a.jute_maxbuffer};
+    mg_check_options o = {.packet_limit_bytes = a.jute_maxbuffer, .online = a.online};
     if (cli_metadata_version("check", a.mv, &o.metadata_version)) return EXIT_ERROR;
     char *secret = NULL;
     if (cli_password_secret("check", a.secret, a.command_config, &secret)) return EXIT_ERROR;

@@ -23,11 +23,13 @@ static void print_text(const mg_migrate_options *o, const mg_migrate_result *r, 
     printf("cluster id:        %s\n", r->model.cluster_id ? r->model.cluster_id : "(none)");
     printf("metadata.version:  %s, ZkMigrationState %s\n", kr_metadata_version_name(level(o)),
            o->convert.dual_write ? "MIGRATION" : "POST_MIGRATION");
-    printf("findings:          %zu errors, %zu warnings%s\n", r->findings.errors, r->findings.warnings,
+    printf("preflight:         %zu blocker(s), %zu warning(s), %zu info%s\n", r->check.counts[MG_SEV_BLOCKER],
+           r->check.counts[MG_SEV_WARNING], r->check.counts[MG_SEV_INFO],
            r->blocking && o->force ? " (--force: going on)" : "");
-    for (size_t i = 0; i < r->findings.n; i++)
-        if (r->findings.v[i].severity == ZR_SEV_ERROR)
-            printf("  error %s: %s\n", r->findings.v[i].path, r->findings.v[i].message);
+    for (size_t i = 0; i < r->check.n; i++)
+        if (r->check.v[i].severity != MG_SEV_INFO)
+            printf("  %s %s %s: %s\n", r->check.v[i].severity == MG_SEV_BLOCKER ? "BLOCKER" : "WARNING",
+                   r->check.v[i].code, r->check.v[i].path ? r->check.v[i].path : "", r->check.v[i].message);
     for (size_t i = 0; i < rep->n_notes; i++)
         printf("  %s %s: %s\n", note_sev(rep->notes[i].severity), rep->notes[i].path, rep->notes[i].message);
     if (oc == MG_MIGRATED) {
@@ -79,6 +81,7 @@ static void print_json(const mg_migrate_options *o, const mg_migrate_result *r, 
                                             r->findings.v[i].severity == ZR_SEV_ERROR ? "error" : "warning",
                                             "path", r->findings.v[i].path, "message", r->findings.v[i].message));
     json_object_set_new(j, "findings", fs);
+    json_object_set_new(j, "preflight", mg_report_to_json(&r->check));
     json_t *ns = json_array();
     for (size_t i = 0; i < rep->n_notes; i++)
         json_array_append_new(ns, json_pack("{s:s,s:s,s:s}", "severity", note_sev(rep->notes[i].severity), "path",

@@ -187,6 +187,9 @@ static void check_controller(ctx *c) {
 
 static void topic_path(char *out, size_t cap, const zr_topic *t) { snprintf(out, cap, "/brokers/topics/%s", t->name); }
 
+/* Blocks an online migration only (see mg_check_options.online). */
+#define ONLINE_BLOCKER(c) ((c)->o->online ? MG_SEV_BLOCKER : MG_SEV_WARNING)
+
 static void check_unregistered(ctx *c, const zr_topic *t, const zr_partition *p, const char *path) {
     const zr_ints *lists[3] = {&p->replicas, &p->adding, &p->removing};
     const char *names[3] = {"replicas", "adding_replicas", "removing_replicas"};
@@ -199,7 +202,7 @@ static void check_unregistered(ctx *c, const zr_topic *t, const zr_partition *p,
                      "start broker %d (or reassign away from it) so it registers; Kafka's online migration "
                      "waits forever for it (P7)",
                      (int)b);
-            ADD(c, MG_SEV_BLOCKER, "ZK011", path, fix,
+            ADD(c, ONLINE_BLOCKER(c), "ZK011", path, fix,
                 "partition %d %s names broker %d, which is not registered in /brokers/ids", (int)p->id,
                 names[l], (int)b);
         }
@@ -494,19 +497,19 @@ static void check_broker_versions(ctx *c) {
         if (b->version >= 5) continue;
         char p[64];
         snprintf(p, sizeof p, "/brokers/ids/%d", (int)b->id);
-        ADD(c, MG_SEV_BLOCKER, "ZK024", p, fix,
+        ADD(c, ONLINE_BLOCKER(c), "ZK024", p, fix,
             "registration version %d means inter.broker.protocol.version < 2.7, below the target %s", b->version,
             mv_name(c->mv));
     }
     if (m->has_feature && (m->feature_version < 2 || m->feature_status == 0))
-        ADD(c, MG_SEV_BLOCKER, "ZK024", "/feature", fix,
+        ADD(c, ONLINE_BLOCKER(c), "ZK024", "/feature", fix,
             "/feature version %d status %d means inter.broker.protocol.version < 3.3, below the target %s",
             m->feature_version, m->feature_status, mv_name(c->mv));
     for (size_t i = 0; i < m->n_features; i++) {
         const zr_feature_level *fl = &m->features[i];
         if (strcmp(fl->name, "metadata.version")) continue;
         if (fl->max_level != c->mv)
-            ADD(c, MG_SEV_BLOCKER, "ZK024", "/feature", fix,
+            ADD(c, ONLINE_BLOCKER(c), "ZK024", "/feature", fix,
                 "finalized metadata.version %d differs from the target %s (%d); brokers register with exactly "
                 "their IBP (P6)",
                 (int)fl->max_level, mv_name(c->mv), (int)c->mv);
@@ -515,13 +518,13 @@ static void check_broker_versions(ctx *c) {
         const kr_properties *p = c->o->broker_configs[i];
         const char *ibp = kr_properties_get(p, "inter.broker.protocol.version");
         if (!ibp)
-            ADD(c, MG_SEV_BLOCKER, "ZK024", p->name, fix,
+            ADD(c, ONLINE_BLOCKER(c), "ZK024", p->name, fix,
                 "inter.broker.protocol.version is not set (defaults to the software's latest, not the target %s)",
                 mv_name(c->mv));
         else {
             int16_t lvl = kr_metadata_version_parse(ibp);
             if (lvl != c->mv)
-                ADD(c, MG_SEV_BLOCKER, "ZK024", p->name, fix,
+                ADD(c, ONLINE_BLOCKER(c), "ZK024", p->name, fix,
                     "inter.broker.protocol.version=%s %s the target metadata.version %s", ibp,
                     lvl < 0 || lvl < c->mv ? "is below" : "differs from", mv_name(c->mv));
         }

@@ -32,6 +32,11 @@ typedef struct mg_check_options {
     const kr_properties *const *broker_configs;
     size_t n_broker_configs;
     size_t packet_limit_bytes;        /* jute.maxbuffer; 0 = 1 MiB (1048575 + 1) */
+    /* Online migration (Kafka's, or zk2kraft --dual-write): ZooKeeper-mode brokers keep
+     * running and must register with KRaft, so unregistered assignment brokers (ZK011) and
+     * an inter-broker protocol other than the target (ZK024) block. Offline (the default),
+     * brokers are stopped and restart in KRaft mode: those are warnings. */
+    bool online;
 } mg_check_options;
 
 /* Every check's code and one-line title, for docs and JUnit (NULL-terminated). */

@@ -1,5 +1,6 @@
 /* One-shot offline migration: read, preflight, convert, write. */
 #include "migrate/migrate.h"
+#include "migrate/password.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -32,10 +33,21 @@ void mg_migrate_result_free(mg_migrate_result *r) {
     zr_findings_free(&r->findings);
     zr_read_stats_free(&r->read_stats);
     mg_convert_report_free(&r->report);
+    mg_report_free(&r->check);
 }
 
-size_t mg_preflight_blockers(const zr_model *m, const zr_findings *f) {
-    return f->errors + (m->cluster_id && *m->cluster_id ? 0 : 1);
+int mg_preflight(const mg_migrate_options *o, mg_migrate_result *r, size_t *blockers, kr_error *err) {
+    mg_check_options co = {
+        .metadata_version = o->convert.metadata_version,
+        .password_encoder_secret = o->convert.password_encoder.secret,
+        .decrypt = mg_password_decrypt,
+        .online = o->convert.dual_write,
+    };
+    mg_report_free(&r->check);
+    mg_report_init(&r->check, "migrate");
+    int rc = mg_check(&r->model, &r->findings, &co, &r->check, err);
+    *blockers = rc == KR_OK ? r->check.counts[MG_SEV_BLOCKER] : 0;
+    return rc;
 }
 
 enum mg_migrate_outcome mg_migrate(const mg_migrate_options *o, mg_migrate_result *r, kr_error *err) {
@@ -69,7 +81,7 @@ static int before_commit(void *ctx, kr_error *err) {
 enum mg_migrate_outcome mg_migrate_model(const mg_migrate_options *o, mg_migrate_result *r, kr_error *err) {
     double t0 = now_s();
     zr_findings_sort(&r->findings);
-    r->blocking = mg_preflight_blockers(&r->model, &r->findings);
+    if (mg_preflight(o, r, &r->blocking, err) != KR_OK) return MG_FAILED;
     r->times.check_s = now_s() - t0;
     if (r->blocking && !o->force) {
         r->peak_rss_kb = peak_rss_kb();

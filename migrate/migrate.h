@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "kraft/error.h"
+#include "migrate/check.h"
 #include "migrate/controllers.h"
 #include "migrate/convert.h"
 #include "migrate/storage.h"
@@ -46,7 +47,8 @@ typedef struct mg_migrate_result {
     mg_convert_report report;
     mg_storage_stats storage;
     mg_phase_times times;
-    size_t blocking;                   /* findings + notes that block (before --force) */
+    mg_report check;                   /* the preflight: mg_check over the model */
+    size_t blocking;                   /* BLOCKER findings of the preflight (before --force) */
     size_t topic_ids_written;
     long peak_rss_kb;
 } mg_migrate_result;
@@ -59,9 +61,9 @@ enum mg_migrate_outcome mg_migrate(const mg_migrate_options *o, mg_migrate_resul
 /* From a finished model already in r->model / r->findings (validate, bench). */
 enum mg_migrate_outcome mg_migrate_model(const mg_migrate_options *o, mg_migrate_result *r, kr_error *err);
 
-/* Blocking findings of the preflight: until migrate/check.h lands, every error finding of
- * the model plus a missing cluster id. */
-size_t mg_preflight_blockers(const zr_model *m, const zr_findings *f);
+/* The preflight: mg_check over r->model with the migration's target and secret; fills
+ * r->check and returns the number of BLOCKER findings. */
+int mg_preflight(const mg_migrate_options *o, mg_migrate_result *r, size_t *blockers, kr_error *err);
 
 /* Writes minted ids into /brokers/topics/<t> as JSON v3 with topic_id, each conditional on
  * the znode's version and on it still having no id. Returns the count written in *written. */

@@ -72,19 +72,22 @@ print("ok" if ok else "cases=%d checks=%d failures=%d blocking_codes=%d" % (case
 }
 
 expect_check clean fixtures/kafka3-topic-ids.xml 0 "ZK041 INFO"
-expect_check offline fixtures/offline-partitions.xml 1 "ZK011 BLOCKER" "ZK015 WARNING" "ZK016 WARNING" \
+expect_check offline fixtures/offline-partitions.xml 0 "ZK011 WARNING" "ZK015 WARNING" "ZK016 WARNING" \
     "ZK017 WARNING" "ZK018 WARNING" "ZK021 INFO"
+# An online migration waits for every assigned broker to register (P7): there it blocks.
+expect_check offline-online fixtures/offline-partitions.xml 1 "ZK011 BLOCKER" -- --online
 expect_check migration fixtures/migration-in-progress.xml 1 "ZK003 BLOCKER" "ZK006 BLOCKER"
 expect_check migration-null fixtures/check/migration-null.xml 1 "ZK004 BLOCKER" "ZK002 BLOCKER"
 expect_check pending fixtures/pending-deletion.xml 0 "ZK012 WARNING"
 expect_check reassign fixtures/reassignment-in-progress.xml 0 "ZK013 WARNING" "ZK014 WARNING"
-expect_check legacy fixtures/legacy-2x-no-ids.xml 1 "ZK010 WARNING" "ZK024 BLOCKER" "ZK038 WARNING" "ZK034 INFO"
+expect_check legacy fixtures/legacy-2x-no-ids.xml 0 "ZK010 WARNING" "ZK024 WARNING" "ZK038 WARNING" "ZK034 INFO"
+expect_check legacy-online fixtures/legacy-2x-no-ids.xml 1 "ZK024 BLOCKER" -- --online
 expect_check malformed fixtures/malformed.xml 1 "ZK100 BLOCKER" "ZK101 BLOCKER" "ZK102 BLOCKER" "ZK103 BLOCKER" \
     "ZK104 BLOCKER" "ZK105 BLOCKER" "ZK106 BLOCKER" "ZK107 BLOCKER" "ZK108 BLOCKER" "ZK109 BLOCKER" "ZK004 BLOCKER"
 expect_check malformed-lenient fixtures/malformed.xml 1 "ZK100 WARNING" "ZK101 WARNING" "ZK102 WARNING" -- --lenient
 expect_check problems fixtures/check/problems.xml 1 "ZK005 INFO" "ZK011 BLOCKER" "ZK019 BLOCKER" "ZK020 WARNING" \
     "ZK022 BLOCKER" "ZK024 BLOCKER" "ZK028 WARNING" "ZK029 WARNING" "ZK032 WARNING" "ZK033 WARNING" "ZK035 WARNING" \
-    "ZK036 WARNING" "ZK037 WARNING" "ZK038 WARNING" "ZK039 BLOCKER" "ZK040 WARNING" "ZK041 INFO"
+    "ZK036 WARNING" "ZK037 WARNING" "ZK038 WARNING" "ZK039 BLOCKER" "ZK040 WARNING" "ZK041 INFO" -- --online
 expect_check old-target fixtures/check/problems.xml 1 "ZK001 BLOCKER" "ZK030 BLOCKER" "ZK031 BLOCKER" \
     -- --metadata-version 3.3-IV3
 expect_check no-secret fixtures/configs-all-levels.xml 1 "ZK022 BLOCKER"
@@ -109,7 +112,7 @@ if "$BIN" check --zookeeper "$Z/check-wrong-secret" --password-encoder-secret hu
     not_ok "check never prints the secret"; else ok "check never prints the secret"; fi
 printf 'broker.id=1\ninter.broker.protocol.version=3.6\nlog.dirs=/a,/b\n' >"$WORK/server.properties"
 expect_check broker-config fixtures/kafka3-topic-ids.xml 1 "ZK024 BLOCKER" "ZK025 BLOCKER" \
-    -- --broker-config "$WORK/server.properties" --metadata-version 3.7-IV1
+    -- --broker-config "$WORK/server.properties" --metadata-version 3.7-IV1 --online
 
 # --- diff -----------------------------------------------------------------------------
 base=/diff-base

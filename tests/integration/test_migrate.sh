@@ -82,7 +82,7 @@ else not_ok "--dry-run (rc=$rc)" "$(cat "$WORK/m.json")"; fi
 "$BIN" load fixtures/malformed.xml --zookeeper "$Z/bad" >/dev/null 2>&1
 "$BIN" migrate --zookeeper "$Z/bad" --controllers "$CTL" --out "$WORK/bad-out" >"$WORK/b.out" 2>&1; rc=$?
 if [ $rc = 1 ] && [ ! -e "$WORK/bad-out" ] && ! ls -a "$WORK" | grep -q 'bad-out.partial' &&
-   grep -q 'error /brokers/topics/good/partitions/3/state' "$WORK/b.out" && grep -q BLOCKED "$WORK/b.out"; then
+   grep -q 'BLOCKER ZK101 /brokers/topics/good/partitions/3/state' "$WORK/b.out" && grep -q BLOCKED "$WORK/b.out"; then
     ok "malformed tree: migrate refuses (exit 1), names the znodes, writes nothing"
 else not_ok "malformed refused (rc=$rc)" "$(cat "$WORK/b.out")"; fi
 
@@ -98,7 +98,12 @@ mv=[r["FeatureLevel"] for r in recs if r.get("type")=="FeatureLevelRecord"]
 dirs=all("Directories" in r for r in recs if r.get("type")=="PartitionRecord")
 print(pv, tok, mv, dirs)'
 }
-"$BIN" migrate --zookeeper "$Z/k3" --controllers "$CTL" --out "$WORK/mv34" --metadata-version 3.4-IV0 >/dev/null 2>&1
+# Delegation tokens need 3.6-IV2: at 3.4-IV0 the preflight blocks (ZK031) unless forced.
+"$BIN" migrate --zookeeper "$Z/k3" --controllers "$CTL" --out "$WORK/mv34" --metadata-version 3.4-IV0 >"$WORK/mv34.out" 2>&1
+if [ $? = 1 ] && [ ! -e "$WORK/mv34" ] && grep -q 'BLOCKER ZK031' "$WORK/mv34.out"; then
+    ok "3.4-IV0 with delegation tokens is blocked (ZK031), nothing written"
+else not_ok "3.4-IV0 with delegation tokens is blocked" "$(cat "$WORK/mv34.out")"; fi
+"$BIN" migrate --zookeeper "$Z/k3" --controllers "$CTL" --out "$WORK/mv34" --metadata-version 3.4-IV0 --force >/dev/null 2>&1
 "$BIN" migrate --zookeeper "$Z/k3" --controllers "$CTL" --out "$WORK/mv39" --metadata-version 3.9-IV0 >/dev/null 2>&1
 a=$(versions "$WORK/mv34"); b=$(versions "$WORK/mv39")
 if [ "$a" = "[0] 0 [8] False" ] && [ "$b" = "[1] 2 [21] True" ]; then
@@ -121,7 +126,7 @@ XML
 printf 'password.encoder.secret=%s\n' "$secret" >"$WORK/cmd.properties"
 "$BIN" migrate --zookeeper "$Z/pw" --controllers "$CTL" --out "$WORK/pw-ok" --command-config "$WORK/cmd.properties" >"$WORK/p3.out" 2>&1; rc3=$?
 plain=$("$BIN" log image --output json --show-secrets "$WORK/pw-ok/node-3000" 2>/dev/null | python3 -c 'import json,sys; print([c["value"] for c in json.load(sys.stdin)["configs"]][0])' 2>/dev/null)
-if [ $rc1 = 1 ] && [ ! -e "$WORK/pw-none" ] && grep -q 'BLOCKER /config/brokers/7' "$WORK/p.out" &&
+if [ $rc1 = 1 ] && [ ! -e "$WORK/pw-none" ] && grep -q 'BLOCKER ZK022 /config/brokers/7' "$WORK/p.out" &&
    [ $rc2 = 1 ] && [ ! -e "$WORK/pw-bad" ] && [ $rc3 = 0 ] && [ "$plain" = 'jaas-pässword-42' ] &&
    ! grep -q "$secret" "$WORK/p3.out" "$WORK/p.out"; then
     ok "password configs: blocked without / with a wrong secret, decrypted with the right one"

@@ -103,7 +103,14 @@ static void test_clean_fixture(void **state) {
 static void test_offline_partitions(void **state) {
     (void)state;
     mg_report r;
+    /* Offline cut-over: an unregistered broker is a warning (brokers are stopped anyway). */
     run("fixtures/offline-partitions.xml", NULL, false, &r);
+    EXPECT(&r, "ZK011", MG_SEV_WARNING, 1);
+    assert_false(mg_report_has_blockers(&r));
+    mg_report_free(&r);
+    /* Online: Kafka waits for broker 2 forever (P7). */
+    mg_check_options online = {.online = true};
+    run("fixtures/offline-partitions.xml", &online, false, &r);
     EXPECT(&r, "ZK011", MG_SEV_BLOCKER, 1); /* broker 2 in partition 0's replicas */
     EXPECT(&r, "ZK016", MG_SEV_WARNING, 2);
     EXPECT(&r, "ZK015", MG_SEV_WARNING, 1);
@@ -150,6 +157,10 @@ static void test_legacy(void **state) {
     (void)state;
     mg_report r;
     run("fixtures/legacy-2x-no-ids.xml", NULL, false, &r);
+    EXPECT(&r, "ZK024", MG_SEV_WARNING, 3); /* offline: brokers restart in KRaft mode */
+    mg_report_free(&r);
+    mg_check_options online = {.online = true};
+    run("fixtures/legacy-2x-no-ids.xml", &online, false, &r);
     EXPECT(&r, "ZK010", MG_SEV_WARNING, 2);
     EXPECT(&r, "ZK024", MG_SEV_BLOCKER, 3); /* registrations v4, v2, v1 */
     EXPECT(&r, "ZK038", MG_SEV_WARNING, 1);
@@ -159,7 +170,8 @@ static void test_legacy(void **state) {
 static void test_problems(void **state) {
     (void)state;
     mg_report r;
-    run("fixtures/check/problems.xml", NULL, false, &r);
+    mg_check_options online = {.online = true};
+    run("fixtures/check/problems.xml", &online, false, &r);
     EXPECT(&r, "ZK011", MG_SEV_BLOCKER, 2); /* broker 7 in replicas and adding_replicas */
     EXPECT(&r, "ZK019", MG_SEV_BLOCKER, 1);
     EXPECT(&r, "ZK020", MG_SEV_WARNING, 1);
@@ -248,7 +260,7 @@ static void test_broker_configs(void **state) {
     assert_int_equal(kr_properties_parse(b, strlen(b), "b.properties", &p[1], &err), 0);
     assert_int_equal(kr_properties_parse(c, strlen(c), "c.properties", &p[2], &err), 0);
     const kr_properties *pp[3] = {&p[0], &p[1], &p[2]};
-    mg_check_options o = {.broker_configs = pp, .n_broker_configs = 3};
+    mg_check_options o = {.broker_configs = pp, .n_broker_configs = 3, .online = true};
     mg_report r;
     run("fixtures/kafka3-topic-ids.xml", &o, false, &r);
     EXPECT(&r, "ZK024", MG_SEV_BLOCKER, 2); /* b below, c unset */
@@ -332,7 +344,8 @@ static void test_mask(void **state) {
 static void test_writers(void **state) {
     (void)state;
     mg_report r;
-    run("fixtures/offline-partitions.xml", NULL, false, &r);
+    mg_check_options online = {.online = true};
+    run("fixtures/offline-partitions.xml", &online, false, &r);
     char *text = mg_report_to_text(&r);
     assert_non_null(text);
     assert_non_null(strstr(text, "BLOCKER ZK011 /brokers/topics/sensors: partition 0 replicas names broker 2"));
