@@ -12,7 +12,7 @@ ZKS=tests/support/zk-server.sh
 work=$(mktemp -d /tmp/zk2kraft-demo-XXXXXX)
 ZK2KRAFT=$BIN CTL_DIR=$work/kraft CTL_IDS="3000 3001 3002"
 . tests/support/controllers.sh
-cleanup() { ctl_stop_all; "$ZKS" stop "$work/zk" >/dev/null 2>&1 || true; chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"; }
+cleanup() { set +e; ctl_stop_all; "$ZKS" stop "$work/zk" >/dev/null 2>&1 || true; chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
