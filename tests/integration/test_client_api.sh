@@ -202,4 +202,45 @@ hostile "an oversized frame (2 GiB announced)" "7fffffff00"
 hostile "a negative frame size" "ffffffff00"
 hostile "a slow client holding a half-sent frame" "00000064$(hdr 3 1)" hold
 hostile "random bytes" "$(head -c 300 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+
+# ---- the leader dies: writes go to the new leader ----
+kill -9 "${PIDS[$((LEADER - 1))]}" 2>/dev/null; wait "${PIDS[$((LEADER - 1))]}" 2>/dev/null
+SURVIVOR=$((LEADER % 3 + 1))
+OTHER=$(((LEADER + 1) % 3 + 1))
+# librdkafka waits for the controller it knows; a short metadata refresh lets it
+# learn the new ControllerId (the survivors report the new Raft leader)
+check "CreateTopics after SIGKILL of leader $LEADER (through node $SURVIVOR)" \
+    admin -X topic.metadata.refresh.interval.ms=1000 "$(client "$SURVIVOR"),$(client "$OTHER")" \
+    create-topic after-failover 2 2
+deadline=$(($(date +%s) + WAIT_S))
+seen=0
+while [ "$(date +%s)" -lt "$deadline" ] && [ $seen = 0 ]; do
+    seen=1
+    for i in "$SURVIVOR" "$OTHER"; do
+        kcat_json "$i" -t after-failover | python3 -c 'import json,sys
+d=json.load(sys.stdin); sys.exit(not any(t["topic"]=="after-failover" and len(t["partitions"])==2 and not t.get("err") for t in d["topics"]))' 2>/dev/null || seen=0
+    done
+    [ $seen = 1 ] || sleep 0.3
+done
+if [ $seen = 1 ]; then ok "the topic created after failover is on both survivors"; else not_ok "the topic created after failover is on both survivors"; fi
+
+# ---- a PLAINTEXT client listener on a single controller ----
+read -r -a P1 <<<"$(free_ports 2)"
+check "migrate the demo fixture for one controller" "$ZK2KRAFT" migrate --fixture "$ROOT/fixtures/demo.xml" \
+    --controllers "1@127.0.0.1:${P1[0]}" --out "$TMP/single"
+f=$TMP/single/node-1/controller.properties
+sed -i "s#^listeners=.*#&,PLAINTEXT://127.0.0.1:${P1[1]}#" "$f" # PLAINTEXT maps to itself
+"$ZK2KRAFT" controller --config "$f" >>"$TMP/single.log" 2>&1 &
+PIDS+=("$!")
+deadline=$(($(date +%s) + WAIT_S))
+until timeout 20 kcat -L -J -m 10 -b "127.0.0.1:${P1[1]}" >"$TMP/single.json" 2>/dev/null &&
+    python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1])).get("controllerid",-1) != 1)' "$TMP/single.json"; do
+    [ "$(date +%s)" -lt "$deadline" ] || break
+    sleep 0.3
+done
+check "PLAINTEXT: kcat -L lists fixtures/demo.image.json" compare_topics "$TMP/single.json" "$ROOT/fixtures/demo.image.json"
+check "PLAINTEXT: CreateTopics on a single voter" "$ADMIN" "127.0.0.1:${P1[1]}" create-topic plain 4 1
+timeout 20 kcat -L -J -m 10 -b "127.0.0.1:${P1[1]}" -t plain >"$TMP/plain.json" 2>/dev/null
+check "PLAINTEXT: the topic is answered right after its commit" python3 -c 'import json,sys
+sys.exit(not any(t["topic"]=="plain" and len(t["partitions"])==4 for t in json.load(open(sys.argv[1]))["topics"]))' "$TMP/plain.json"
 finish
