@@ -33,6 +33,7 @@ CMD_SRC     := $(wildcard cmd/*.c)
 SUPPORT_SRC := $(wildcard tests/support/*.c)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 BENCH_SRC   := $(wildcard bench/bench_*.c)
+CLIENT_SRC  := $(wildcard tests/clients/*.c)
 FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -43,6 +44,7 @@ LIB_MIGRATE := $(BUILD)/libmigrate.a
 ALL_LIBS    := $(LIB_MIGRATE) $(LIB_ZKREAD) $(LIB_KRAFT)
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BENCH_BINS  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+CLIENT_BINS := $(patsubst tests/clients/%.c,$(BUILD)/tests/%,$(CLIENT_SRC))
 DEPS_STAMP  := build/.deps-installed
 
 .PHONY: all deps check unit integration fuzz demo bench soak gen clean
@@ -72,6 +74,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(call obj,$(SUPPORT_SRC)) $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call obj,$(SUPPORT_SRC)) $(ALL_LIBS) $(LIBS) -lcmocka
 
+# Real Kafka clients (librdkafka) driven by tests/integration/test_client_api.sh.
+$(CLIENT_BINS): $(BUILD)/tests/%: tests/clients/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lrdkafka
+
 # Raft simulator (tests/sim): the engine links into the replay/soak CLI and
 # into tests/unit/test_raft_sim.c (the seeds make check runs).
 SIM_OBJS    := $(call obj,tests/sim/sim.c)
@@ -94,7 +101,7 @@ $(BUILD)/bench/%: bench/%.c $(ALL_LIBS)
 
 # Unit tests, then integration tests (real ZooKeeper, real processes), then
 # the simulator; one closing line "N passed, N failed".
-check: $(BIN) $(UNIT_BINS) $(SIM_BIN)
+check: $(BIN) $(UNIT_BINS) $(SIM_BIN) $(CLIENT_BINS)
 	@ZK2KRAFT=$(abspath $(BIN)) BUILD=$(BUILD) SHARED=$(abspath $(SHARED)) \
 	  tests/run-tests.sh $(UNIT_BINS)
 

@@ -174,6 +174,7 @@ static void handle_ready(kr_controller *c) {
     kr_raft_advance(c->raft);
     c->in_handle = false;
     log_role_change(c);
+    kr_ctl_client_after_ready(c);
 }
 
 static void after_input(kr_controller *c);
@@ -201,6 +202,18 @@ void kr_ctl_step(kr_controller *c, const kr_raft_msg *m) {
 }
 
 /* ---------- proposals (leader only, between readies) ---------- */
+
+int kr_ctl_propose(kr_controller *c, const uint8_t *batch, size_t len, uint32_t record_count, kr_raft_batch *out,
+                   kr_error *err) {
+    if (c->in_handle || c->stopping) return kr_fail(err, KR_ERR_INVALID, "not between readies");
+    int rc = kr_raft_propose(c->raft, batch, len, record_count, out, err);
+    if (rc == KR_OK) {
+        c->in_ready++;
+        handle_ready(c);
+        c->in_ready--;
+    }
+    return rc;
+}
 
 static int propose_values(kr_controller *c, const kr_buf *values, const uint32_t *lens, int n,
                           const char *what) {
@@ -366,6 +379,7 @@ static void on_tick(uv_timer_t *t) {
     }
     if (!c->stopping) snapshot_poll(c);
     kr_ctl_sweep_inbound(c);
+    kr_ctl_client_pump(c);
 }
 
 static void on_noop(uv_timer_t *t) {

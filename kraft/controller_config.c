@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+
+#include "kraft/sasl_server.h"
 
 static const char *const KNOWN_KEYS[] = {
     "process.roles", "node.id", "controller.quorum.voters", "listeners",
@@ -13,7 +16,8 @@ static const char *const KNOWN_KEYS[] = {
     "controller.quorum.election.backoff.max.ms", "controller.quorum.request.timeout.ms",
     "controller.quorum.retry.backoff.ms", "controller.quorum.append.linger.ms",
     "metadata.max.idle.interval.ms", "metadata.log.max.record.bytes.between.snapshots",
-    "metadata.log.segment.bytes", "log.level",
+    "metadata.log.segment.bytes", "log.level", "advertised.listeners", "sasl.enabled.mechanisms",
+    "controller.client.endpoints",
 };
 
 void kr_controller_config_defaults(kr_controller_config *c) {
@@ -97,39 +101,47 @@ static bool split_host_port(const char *text, char *host, size_t cap, uint16_t *
     return true;
 }
 
+static int parse_endpoint_list(const kr_properties *p, const char *key, const char *v, kr_controller_voter *out,
+                               size_t *count, kr_error *err);
+
 static int parse_voters(const kr_properties *p, kr_controller_config *c, kr_error *err) {
     const char *v = kr_properties_get(p, "controller.quorum.voters");
     if (!v || !*v)
         return kr_fail(err, KR_ERR_INVALID, "%s: controller.quorum.voters is required (id@host:port,...)",
                        p->name);
+    return parse_endpoint_list(p, "controller.quorum.voters", v, c->voters, &c->voter_count, err);
+}
+
+/* "id@host:port,..." (controller.quorum.voters, controller.client.endpoints). */
+static int parse_endpoint_list(const kr_properties *p, const char *key, const char *v, kr_controller_voter *out,
+                               size_t *count, kr_error *err) {
     char buf[8192];
     if (snprintf(buf, sizeof buf, "%s", v) >= (int)sizeof buf)
-        return kr_fail(err, KR_ERR_INVALID, "%s: controller.quorum.voters is too long", p->name);
+        return kr_fail(err, KR_ERR_INVALID, "%s: %s is too long", p->name, key);
     char *save = NULL;
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         trim(tok);
         if (!*tok) continue;
         char *at = strchr(tok, '@');
         uint64_t id;
-        if (c->voter_count == KR_RAFT_MAX_VOTERS)
-            return kr_fail(err, KR_ERR_INVALID, "%s: controller.quorum.voters: more than %d voters",
-                           p->name, KR_RAFT_MAX_VOTERS);
-        kr_controller_voter *vt = &c->voters[c->voter_count];
-        if (!at) return kr_fail(err, KR_ERR_INVALID, "%s: controller.quorum.voters: '%s' is not id@host:port", p->name, tok);
+        if (*count == KR_RAFT_MAX_VOTERS)
+            return kr_fail(err, KR_ERR_INVALID, "%s: %s: more than %d voters",
+                           p->name, key, KR_RAFT_MAX_VOTERS);
+        kr_controller_voter *vt = &out[*count];
+        if (!at) return kr_fail(err, KR_ERR_INVALID, "%s: %s: '%s' is not id@host:port", p->name, key, tok);
         *at = '\0';
         if (!parse_u64(tok, INT32_MAX, &id) || !split_host_port(at + 1, vt->host, sizeof vt->host, &vt->port) ||
             vt->port == 0)
-            return kr_fail(err, KR_ERR_INVALID, "%s: controller.quorum.voters: '%s@%s' is not id@host:port",
-                           p->name, tok, at + 1);
+            return kr_fail(err, KR_ERR_INVALID, "%s: %s: '%s@%s' is not id@host:port",
+                           p->name, key, tok, at + 1);
         vt->id = (int32_t)id;
-        for (size_t i = 0; i < c->voter_count; i++)
-            if (c->voters[i].id == vt->id)
-                return kr_fail(err, KR_ERR_INVALID, "%s: controller.quorum.voters: voter %d is listed twice",
-                               p->name, vt->id);
-        c->voter_count++;
+        for (size_t i = 0; i < *count; i++)
+            if (out[i].id == vt->id)
+                return kr_fail(err, KR_ERR_INVALID, "%s: %s: voter %d is listed twice",
+                               p->name, key, vt->id);
+        (*count)++;
     }
-    if (!c->voter_count)
-        return kr_fail(err, KR_ERR_INVALID, "%s: controller.quorum.voters lists no voter", p->name);
+    if (!*count) return kr_fail(err, KR_ERR_INVALID, "%s: %s lists no voter", p->name, key);
     return KR_OK;
 }
 
@@ -196,6 +208,113 @@ static int parse_listener(const kr_properties *p, kr_controller_config *c, kr_er
     return KR_OK;
 }
 
+/* The protocol of listener `name` in listener.security.protocol.map (a
+ * listener named like a protocol maps to it by default); NULL if none. */
+static const char *listener_protocol(const kr_properties *p, const char *name, char *buf, size_t cap) {
+    const char *map = kr_properties_get(p, "listener.security.protocol.map");
+    char mbuf[4096];
+    snprintf(mbuf, sizeof mbuf, "%s", map ? map : "");
+    char *save = NULL;
+    for (char *tok = strtok_r(mbuf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        trim(tok);
+        char *colon = strchr(tok, ':');
+        if (!colon) continue;
+        *colon = '\0';
+        if (!strcmp(tok, name)) {
+            snprintf(buf, cap, "%s", colon + 1);
+            trim(buf);
+            return buf;
+        }
+    }
+    if (!strcmp(name, "PLAINTEXT") || !strcmp(name, "SASL_PLAINTEXT")) return name;
+    return NULL;
+}
+
+/* Finds NAME://host:port in a listeners-style list: the first entry whose
+ * name is (want != NULL) want, or (skip) any name but skip. */
+static bool find_listener(const char *list, const char *want, const char *skip, char *name, size_t ncap,
+                          char *host, size_t hcap, uint16_t *port) {
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", list ? list : "");
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        trim(tok);
+        char *sep = strstr(tok, "://");
+        if (!sep) continue;
+        *sep = '\0';
+        if ((want && strcmp(tok, want) != 0) || (skip && !strcmp(tok, skip))) continue;
+        snprintf(name, ncap, "%s", tok);
+        const char *hp = sep + 3;
+        if (hp[0] == ':') {
+            snprintf(host, hcap, "0.0.0.0");
+            uint64_t v;
+            if (!parse_u64(hp + 1, 65535, &v)) return false;
+            *port = (uint16_t)v;
+            return true;
+        }
+        return split_host_port(hp, host, hcap, port);
+    }
+    return false;
+}
+
+static int parse_client_listener(const kr_properties *p, kr_controller_config *c, kr_error *err) {
+    const char *ls = kr_properties_get(p, "listeners");
+    char name[64];
+    if (!find_listener(ls, NULL, c->listener_name, name, sizeof name, c->client_listen_host,
+                       sizeof c->client_listen_host, &c->client_listen_port))
+        return KR_OK; /* no client listener (or none that parses: the controller listener was checked) */
+    snprintf(c->client_listener_name, sizeof c->client_listener_name, "%s", name);
+    char pbuf[64];
+    const char *proto = listener_protocol(p, name, pbuf, sizeof pbuf);
+    if (!proto)
+        return kr_fail(err, KR_ERR_INVALID, "%s: listener.security.protocol.map has no entry for listener %s",
+                       p->name, name);
+    if (!strcmp(proto, "SASL_PLAINTEXT")) {
+        const char *mechs = kr_properties_get(p, "sasl.enabled.mechanisms");
+        int rc = kr_sasl_parse_mechanisms(mechs ? mechs : "SCRAM-SHA-256,SCRAM-SHA-512,PLAIN",
+                                          &c->client_sasl_mechanisms, err);
+        if (rc != KR_OK) return kr_error_wrap(err, "%s: sasl.enabled.mechanisms", p->name);
+        if (!c->client_sasl_mechanisms)
+            return kr_fail(err, KR_ERR_INVALID, "%s: sasl.enabled.mechanisms is empty", p->name);
+    } else if (strcmp(proto, "PLAINTEXT") != 0) {
+        return kr_fail(err, KR_ERR_UNSUPPORTED,
+                       "%s: listener.security.protocol.map: %s uses %s; only PLAINTEXT and SASL_PLAINTEXT are supported",
+                       p->name, name, proto);
+    }
+    char aname[64];
+    if (!find_listener(kr_properties_get(p, "advertised.listeners"), name, NULL, aname, sizeof aname,
+                       c->client_advertised_host, sizeof c->client_advertised_host, &c->client_advertised_port)) {
+        snprintf(c->client_advertised_host, sizeof c->client_advertised_host, "%s", c->client_listen_host);
+        c->client_advertised_port = c->client_listen_port;
+    }
+    /* every interface and nothing advertised: this host's name, as Kafka does */
+    if ((!strcmp(c->client_advertised_host, "0.0.0.0") || !strcmp(c->client_advertised_host, "::")) &&
+        gethostname(c->client_advertised_host, sizeof c->client_advertised_host) != 0)
+        return kr_fail(err, KR_ERR_INVALID, "%s: listener %s binds every interface: set advertised.listeners=%s://host:port",
+                       p->name, name, name);
+    c->client_advertised_host[sizeof c->client_advertised_host - 1] = '\0';
+    const char *eps = kr_properties_get(p, "controller.client.endpoints");
+    if (eps && *eps) {
+        int rc = parse_endpoint_list(p, "controller.client.endpoints", eps, c->client_endpoints,
+                                     &c->client_endpoint_count, err);
+        if (rc != KR_OK) return rc;
+    }
+    /* this node's own entry is always its advertised listener */
+    size_t self = c->client_endpoint_count;
+    for (size_t i = 0; i < c->client_endpoint_count; i++)
+        if (c->client_endpoints[i].id == c->node_id) self = i;
+    if (self == c->client_endpoint_count) {
+        if (self == KR_RAFT_MAX_VOTERS)
+            return kr_fail(err, KR_ERR_INVALID, "%s: controller.client.endpoints: too many entries", p->name);
+        c->client_endpoint_count++;
+    }
+    kr_controller_voter *me = &c->client_endpoints[self];
+    me->id = c->node_id;
+    snprintf(me->host, sizeof me->host, "%s", c->client_advertised_host);
+    me->port = c->client_advertised_port;
+    return KR_OK;
+}
+
 static int parse_roles(const kr_properties *p, kr_error *err) {
     const char *roles = kr_properties_get(p, "process.roles");
     if (!roles) return kr_fail(err, KR_ERR_INVALID, "%s: process.roles is required (controller)", p->name);
@@ -233,6 +352,7 @@ int kr_controller_config_from_properties(const kr_properties *p, kr_controller_c
     c->node_id = (int32_t)id;
     if ((rc = parse_voters(p, c, err)) != KR_OK) return rc;
     if ((rc = parse_listener(p, c, err)) != KR_OK) return rc;
+    if ((rc = parse_client_listener(p, c, err)) != KR_OK) return rc;
     const char *dir = kr_properties_get(p, "metadata.log.dir");
     const char *dirs = kr_properties_get(p, "log.dirs");
     if (dir && *dir) snprintf(c->metadata_log_dir, sizeof c->metadata_log_dir, "%s", dir);

@@ -41,6 +41,19 @@ typedef struct kr_controller_config {
     uint64_t snapshot_max_bytes;      /* metadata.log.max.record.bytes.between.snapshots, 20 MiB */
     uint64_t segment_bytes;           /* metadata.log.segment.bytes, 1 GiB */
     kr_log_level log_level;           /* log.level, INFO */
+    /* The Kafka client listener (docs/controller.md): the first entry of
+     * `listeners` that is not the controller listener; "" = none. */
+    char client_listener_name[64];
+    char client_listen_host[KR_HOST_MAX];
+    uint16_t client_listen_port;
+    char client_advertised_host[KR_HOST_MAX]; /* advertised.listeners, else the listen host */
+    uint16_t client_advertised_port;
+    unsigned client_sasl_mechanisms; /* KR_SASL_* (sasl.enabled.mechanisms); 0 = PLAINTEXT */
+    /* controller.client.endpoints: every voter's advertised client endpoint
+     * (id@host:port,...), what Metadata and DescribeCluster list; this
+     * node's own entry is its advertised client listener. */
+    kr_controller_voter client_endpoints[KR_RAFT_MAX_VOTERS];
+    size_t client_endpoint_count;
 } kr_controller_config;
 
 void kr_controller_config_defaults(kr_controller_config *c);

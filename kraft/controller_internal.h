@@ -7,6 +7,8 @@
 #include <sys/types.h>
 #include <uv.h>
 
+#include "kraft/client_api.h"
+#include "kraft/client_write.h"
 #include "kraft/controller.h"
 #include "kraft/metadata_state.h"
 #include "kraft/net_async_client.h"
@@ -15,6 +17,8 @@
 #include "kraft/raft_store.h"
 
 #define KR_CTL_MAX_INBOUND 1024 /* requests handed to the core and not yet answered */
+#define KR_CTL_MAX_WRITE_QUEUE 256 /* client writes waiting for the one in flight */
+#define KR_CTL_WRITE_COMMIT_TIMEOUT_MS 30000 /* Kafka's request.timeout.ms for admin clients */
 
 typedef struct kr_ctl_inbound {
     kr_net_request *req; /* NULL: free slot */
@@ -59,12 +63,42 @@ struct kr_controller {
     size_t deferred_n;
     bool stopping, fatal;
     int handles_open;
+    /* the client listener (controller_client.c) */
+    kr_net_server *client_server;
+    kr_client_node client_nodes[KR_RAFT_MAX_VOTERS];
+    kr_net_request *wq[KR_CTL_MAX_WRITE_QUEUE]; /* writes waiting, ring */
+    size_t wq_head, wq_n;
+    struct {
+        kr_net_request *req; /* NULL: no write in flight */
+        kr_write_plan plan;  /* in req's arena */
+        int64_t last_offset; /* of its batch */
+        int32_t epoch;
+        uint64_t since_ms;   /* uv_now when proposed */
+        /* a timed-out write may still commit: no new plan before it is
+         * applied (or the epoch ends), so plans never overlap */
+        int64_t barrier_offset;
+        int32_t barrier_epoch;
+    } write;
 };
 
 /* controller.c: feed the core and handle what it produces. */
 void kr_ctl_step(kr_controller *c, const kr_raft_msg *m);
 void kr_ctl_fatal(kr_controller *c, const kr_error *err, const char *what);
 int64_t kr_ctl_wall_ms(void);
+
+/* Leader only, between readies: appends one batch (records already framed). */
+int kr_ctl_propose(kr_controller *c, const uint8_t *batch, size_t len, uint32_t record_count, kr_raft_batch *out,
+                   kr_error *err);
+
+/* controller_client.c: the Kafka client listener. */
+int kr_ctl_client_start(kr_controller *c, kr_net_handler_fn describe_quorum, kr_error *err);
+void kr_ctl_client_stop(kr_controller *c);
+/* After each ready: answers the write in flight once committed and applied. */
+void kr_ctl_client_after_ready(kr_controller *c);
+/* Starts the next queued write when none is in flight (tick). */
+void kr_ctl_client_pump(kr_controller *c);
+/* Controller-listener handler for writes forwarded by a non-leader. */
+void kr_ctl_on_forwarded_write(void *ctx, kr_net_request *req, void *body);
 
 /* controller_rpc.c: the network side. */
 int kr_ctl_rpc_start(kr_controller *c, kr_error *err);

@@ -299,9 +299,20 @@ int kr_ctl_rpc_start(kr_controller *c, kr_error *err) {
         {KR_API_DESCRIBE_QUORUM, 0, 2, on_describe_quorum, c},
         {KR_API_DESCRIBE_CLUSTER, 0, 1, on_describe_cluster, c},
     };
-    kr_net_server_config sc = {.apis = apis, .api_count = sizeof apis / sizeof *apis, .logger = c->log};
+    /* plus the client write APIs, at the client listener's versions: writes a
+     * non-leader forwards (controller_client.c) */
+    kr_net_api all[KR_NET_MAX_APIS];
+    size_t n = sizeof apis / sizeof *apis;
+    memcpy(all, apis, sizeof apis);
+    for (size_t i = 0; i < kr_client_api_count && n < KR_NET_MAX_APIS; i++)
+        if (kr_client_apis[i].kind == KR_CLIENT_WRITE)
+            all[n++] = (kr_net_api){kr_client_apis[i].api_key, kr_client_apis[i].min_version,
+                                    kr_client_apis[i].max_version, kr_ctl_on_forwarded_write, c};
+    kr_net_server_config sc = {.apis = all, .api_count = n, .logger = c->log};
     int rc = kr_net_server_start(c->loop, &sc, c->cfg.listen_host, c->cfg.listen_port, &c->server, err);
     if (rc != KR_OK) return kr_error_wrap(err, "listener %s", c->cfg.listener_name);
+    rc = kr_ctl_client_start(c, on_describe_quorum, err);
+    if (rc != KR_OK) return rc;
     char client_id[64];
     snprintf(client_id, sizeof client_id, "raft-client-%d", c->cfg.node_id);
     for (size_t i = 0; i < c->cfg.voter_count; i++) {
@@ -323,6 +334,7 @@ int kr_ctl_rpc_start(kr_controller *c, kr_error *err) {
 }
 
 void kr_ctl_rpc_stop(kr_controller *c) {
+    kr_ctl_client_stop(c);
     for (size_t i = 0; i < KR_CTL_MAX_INBOUND; i++)
         if (c->inbound[i].req) {
             kr_net_request *req = c->inbound[i].req;

@@ -20,6 +20,7 @@ struct kr_net_request {
     int16_t response_version; /* the request's, or 0 for the ApiVersions fallback */
     bool handed_out;          /* given to a handler, not yet answered */
     bool ready;               /* response encoded in `out` */
+    bool close_after;         /* close the connection once this response is written */
     uint8_t *frame;           /* the request bytes; decoded strings borrow them */
     void *body;               /* the decoded request, in `arena` */
     kr_buf out;
@@ -50,7 +51,9 @@ struct conn {
     uint32_t writes;             /* responses handed to uv_write, not completed */
     bool reading;
     bool closing;
+    bool close_pending; /* a closing response was written: close when the writes drain */
     int open_handles;
+    void *hook_ctx; /* kr_net_conn_hooks.conn_ctx_bytes, NULL without hooks */
 };
 
 struct kr_net_server {
@@ -63,6 +66,8 @@ struct kr_net_server {
     uint32_t partial_timeout_ms;
     uint32_t max_connections;
     kr_logger logger;
+    kr_net_conn_hooks hooks;
+    bool has_hooks;
     conn *conns;
     size_t conn_count;
     uint16_t port;
@@ -83,6 +88,7 @@ const kr_RequestHeader *kr_net_request_header(const kr_net_request *req) { retur
 void *kr_net_request_body(const kr_net_request *req) { return req->body; }
 kr_arena *kr_net_request_arena(kr_net_request *req) { return &req->arena; }
 const char *kr_net_request_peer(const kr_net_request *req) { return req->peer; }
+void *kr_net_request_conn_ctx(const kr_net_request *req) { return req->conn ? req->conn->hook_ctx : NULL; }
 bool kr_net_request_orphaned(const kr_net_request *req) { return req->conn == NULL; }
 
 /* ---- connection lifetime ---------------------------------------------------- */
@@ -101,6 +107,7 @@ static void conn_handle_closed(uv_handle_t *h) {
     s->conn_count--;
     free(c->rbuf);
     free(c->frame);
+    free(c->hook_ctx);
     free(c);
     maybe_free_server(s);
 }
@@ -148,6 +155,10 @@ static void write_done(uv_write_t *w, int status) {
     assert(c->writes > 0);
     c->writes--;
     if (c->closing) return;
+    if (c->close_pending && c->writes == 0) {
+        conn_close(c, KR_LOG_LEVEL_INFO, "closed after its last answer");
+        return;
+    }
     if (status < 0) {
         char why[128];
         snprintf(why, sizeof why, "write failed: %s", uv_strerror(status));
@@ -159,7 +170,7 @@ static void write_done(uv_write_t *w, int status) {
 
 /* Sends every response at the head of the queue that is ready. */
 static void flush_ready(conn *c) {
-    while (!c->closing && c->head && c->head->ready) {
+    while (!c->closing && !c->close_pending && c->head && c->head->ready) {
         kr_net_request *req = c->head;
         c->head = req->next;
         if (!c->head) c->tail = NULL;
@@ -173,6 +184,7 @@ static void flush_ready(conn *c) {
         ow->conn = c;
         ow->buf = req->out;
         req->out = (kr_buf){0};
+        if (req->close_after) c->close_pending = true;
         request_free(req);
         uv_buf_t b = uv_buf_init((char *)ow->buf.data, (unsigned)ow->buf.len);
         int rc = uv_write(&ow->w, (uv_stream_t *)&c->tcp, &b, 1, write_done);
@@ -206,6 +218,12 @@ static int respond_encoded(kr_net_request *req, int16_t api_key, const void *msg
     /* Not resume_reading here: that would run handlers inside this handler. */
     if (!c->closing) uv_idle_start(&c->resume_idle, resume_from_idle);
     return KR_OK;
+}
+
+int kr_net_respond_close(kr_net_request *req, const void *response_msg, kr_error *err) {
+    assert(req && req->handed_out);
+    req->close_after = true;
+    return kr_net_respond(req, response_msg, err);
 }
 
 int kr_net_respond(kr_net_request *req, const void *response_msg, kr_error *err) {
@@ -253,6 +271,8 @@ static void api_versions_answer(kr_net_server *s, kr_net_request *req, const kr_
     } else if (v >= 3 && !(software_token_ok(body->ClientSoftwareName) &&
                            software_token_ok(body->ClientSoftwareVersion))) {
         resp.ErrorCode = KR_KAFKA_INVALID_REQUEST;
+        if (s->has_hooks && s->hooks.api_versions && req->conn)
+            s->hooks.api_versions(s->hooks.ctx, req->conn->hook_ctx, v, &resp, &req->arena);
         kr_net_respond(req, &resp, &err);
         return;
     }
@@ -278,6 +298,8 @@ static void api_versions_answer(kr_net_server *s, kr_net_request *req, const kr_
     keys[own].MaxVersion = API_VERSIONS_MAX;
     resp.ApiKeys.v = keys;
     resp.ApiKeys.n = (int32_t)n;
+    if (s->has_hooks && s->hooks.api_versions && req->conn)
+        s->hooks.api_versions(s->hooks.ctx, req->conn->hook_ctx, req->response_version, &resp, &req->arena);
     kr_net_respond(req, &resp, &err);
 }
 
@@ -322,6 +344,30 @@ int kr_net_decode_request(const kr_net_api *apis, size_t api_count, const uint8_
     return kr_request_body_decode(codec, h, frame + body_off, len - body_off, out->body, arena, err);
 }
 
+/* A raw token (no request header): answered in order, size-prefixed. */
+static void dispatch_raw(conn *c, kr_net_request *req, size_t len) {
+    kr_net_server *s = c->srv;
+    kr_bytes out = {NULL, 0};
+    kr_error err;
+    if (s->hooks.raw_frame(s->hooks.ctx, c->hook_ctx, req->frame, len, &out, &req->arena, &err) != KR_OK) {
+        request_free(req);
+        char why[600];
+        snprintf(why, sizeof why, "raw token refused: %s", err.message);
+        conn_close(c, KR_LOG_LEVEL_WARN, why);
+        return;
+    }
+    kr_put_u32(&req->out, (uint32_t)out.len);
+    if (out.len > 0) kr_put_raw(&req->out, out.ptr, (size_t)out.len);
+    if (req->out.oom) {
+        request_free(req);
+        conn_close(c, KR_LOG_LEVEL_ERROR, "out of memory answering a raw token");
+        return;
+    }
+    req->ready = true;
+    enqueue(c, req);
+    flush_ready(c);
+}
+
 /* Handles one complete frame; takes ownership of `frame`. */
 static void dispatch_frame(conn *c, uint8_t *frame, size_t len) {
     kr_net_server *s = c->srv;
@@ -334,11 +380,23 @@ static void dispatch_frame(conn *c, uint8_t *frame, size_t len) {
     req->conn = c;
     req->frame = frame;
     memcpy(req->peer, c->peer, sizeof req->peer);
+    if (s->has_hooks && s->hooks.raw_mode && s->hooks.raw_frame && s->hooks.raw_mode(s->hooks.ctx, c->hook_ctx)) {
+        dispatch_raw(c, req, len);
+        return;
+    }
     kr_error err;
     kr_net_decoded d;
     if (kr_net_decode_request(s->apis, s->api_count, frame, len, &d, &req->arena, &err) != KR_OK) {
         request_free(req);
         conn_close(c, KR_LOG_LEVEL_WARN, err.message);
+        return;
+    }
+    if (s->has_hooks && s->hooks.gate && !s->hooks.gate(s->hooks.ctx, c->hook_ctx, d.header.RequestApiKey)) {
+        char why[160];
+        snprintf(why, sizeof why, "api key %d version %d refused in this connection's state (SASL)",
+                 d.header.RequestApiKey, d.header.RequestApiVersion);
+        request_free(req);
+        conn_close(c, KR_LOG_LEVEL_WARN, why);
         return;
     }
     req->hdr = d.header;
@@ -357,7 +415,7 @@ static uint32_t in_flight(const conn *c) { return c->queued + c->writes; }
 /* Consumes buffered bytes into frames while the connection may take more. */
 static void process_input(conn *c) {
     kr_net_server *s = c->srv;
-    while (!c->closing && c->rstart < c->rend && in_flight(c) < s->max_in_flight) {
+    while (!c->closing && !c->close_pending && c->rstart < c->rend && in_flight(c) < s->max_in_flight) {
         if (!c->frame) {
             while (c->size_have < 4 && c->rstart < c->rend) c->size_prefix[c->size_have++] = c->rbuf[c->rstart++];
             if (c->size_have < 4) break;
@@ -443,7 +501,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
 }
 
 static void resume_reading(conn *c) {
-    if (c->closing) return;
+    if (c->closing || c->close_pending) return;
     process_input(c); /* bytes left over from before the pause */
     if (c->closing || c->reading || in_flight(c) >= c->srv->max_in_flight) return;
     if (c->rend == READ_BUF_BYTES) return;
@@ -487,6 +545,16 @@ static void on_connection(uv_stream_t *listener, int status) {
     }
     c->srv = s;
     c->rbuf = rbuf;
+    if (s->has_hooks && s->hooks.conn_ctx_bytes) {
+        c->hook_ctx = calloc(1, s->hooks.conn_ctx_bytes);
+        if (!c->hook_ctx) {
+            free(c);
+            free(rbuf);
+            kr_logger_printf(&s->logger, KR_LOG_LEVEL_ERROR, "out of memory accepting a connection");
+            return;
+        }
+        if (s->hooks.conn_init) s->hooks.conn_init(s->hooks.ctx, c->hook_ctx);
+    }
     uv_tcp_init(s->loop, &c->tcp);
     uv_timer_init(s->loop, &c->partial_timer);
     uv_idle_init(s->loop, &c->resume_idle);
@@ -569,6 +637,10 @@ int kr_net_server_start(uv_loop_t *loop, const kr_net_server_config *cfg, const 
                                                           : KR_NET_DEFAULT_PARTIAL_FRAME_TIMEOUT_MS;
     s->max_connections = cfg->max_connections ? cfg->max_connections : KR_NET_DEFAULT_MAX_CONNECTIONS;
     s->logger = cfg->logger;
+    if (cfg->hooks) {
+        s->hooks = *cfg->hooks;
+        s->has_hooks = true;
+    }
     uv_tcp_init(loop, &s->listener);
     s->listener.data = s;
     rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)&addr, 0);

@@ -48,7 +48,28 @@ typedef struct kr_net_api {
 #define KR_NET_DEFAULT_PARTIAL_FRAME_TIMEOUT_MS 30000
 #define KR_NET_DEFAULT_MAX_CONNECTIONS 1024
 
+/* Optional per-connection hooks (the client listener's SASL session): each
+ * connection gets conn_ctx_bytes of zeroed memory, initialised by conn_init.
+ * gate runs before every request (ApiVersions included): false closes the
+ * connection without an answer. api_versions completes this server's
+ * ApiVersions answer (features) and learns its error code. While raw_mode
+ * is true, frames are not requests but raw tokens (SASL after a v0
+ * SaslHandshake): raw_frame answers one with *out, sent size-prefixed in
+ * order; an error closes the connection. */
+typedef struct kr_net_conn_hooks {
+    size_t conn_ctx_bytes;
+    void (*conn_init)(void *ctx, void *conn_ctx);
+    bool (*gate)(void *ctx, void *conn_ctx, int16_t api_key);
+    void (*api_versions)(void *ctx, void *conn_ctx, int16_t version, kr_ApiVersionsResponse *resp,
+                         kr_arena *arena);
+    bool (*raw_mode)(void *ctx, void *conn_ctx);
+    int (*raw_frame)(void *ctx, void *conn_ctx, const uint8_t *frame, size_t len, kr_bytes *out,
+                     kr_arena *arena, kr_error *err);
+    void *ctx;
+} kr_net_conn_hooks;
+
 typedef struct kr_net_server_config {
+    const kr_net_conn_hooks *hooks;        /* copied; NULL = none */
     const kr_net_api *apis; /* copied; api 18 must not be listed (served internally) */
     size_t api_count;
     size_t max_frame_bytes;                /* 0: KR_FRAME_MAX_DEFAULT_BYTES */
@@ -75,6 +96,9 @@ void *kr_net_request_body(const kr_net_request *req);
 kr_arena *kr_net_request_arena(kr_net_request *req);
 /* "127.0.0.1:50312" */
 const char *kr_net_request_peer(const kr_net_request *req);
+/* The connection's hook memory (kr_net_conn_hooks), NULL once it has closed
+ * or when the server has no hooks. */
+void *kr_net_request_conn_ctx(const kr_net_request *req);
 /* True once the request's connection has closed: answering only frees it. */
 bool kr_net_request_orphaned(const kr_net_request *req);
 
@@ -82,6 +106,9 @@ bool kr_net_request_orphaned(const kr_net_request *req);
  * An encode failure closes the connection (later responses could not keep
  * their order) and is returned. */
 int kr_net_respond(kr_net_request *req, const void *response_msg, kr_error *err);
+/* kr_net_respond, then closes the connection once that response is written
+ * (later requests on it are not served): SASL failures. */
+int kr_net_respond_close(kr_net_request *req, const void *response_msg, kr_error *err);
 /* Gives up on a request without answering: closes its connection (a gap in
  * the response order cannot be explained to the client); consumes req. */
 void kr_net_request_drop(kr_net_request *req, const char *why);

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "kraft/controller_config.h"
+#include "kraft/sasl_server.h"
 #include "kraft/raft_wire.h"
 #include "kraft/record_batch.h"
 
@@ -240,6 +241,27 @@ static void test_config(void **state) {
     assert_int_equal(c.max_idle_interval_ms, 500);
     assert_int_equal(c.snapshot_max_bytes, 20 * 1024 * 1024);
     assert_int_equal(c.log_level, KR_LOG_LEVEL_DEBUG);
+    /* the client listener: the other entry of listeners */
+    assert_string_equal(c.client_listener_name, "PLAINTEXT");
+    assert_string_equal(c.client_listen_host, "0.0.0.0");
+    assert_int_equal(c.client_listen_port, 9092);
+    assert_int_equal(c.client_sasl_mechanisms, 0);
+    assert_int_equal(c.client_endpoint_count, 1);
+    assert_int_equal(c.client_endpoints[0].id, 2);
+    assert_int_equal(c.client_endpoints[0].port, 9092);
+    assert_string_not_equal(c.client_endpoints[0].host, "0.0.0.0"); /* this host's name */
+
+    assert_int_equal(parse_config(GOOD "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:SASL_PLAINTEXT\n"
+                                       "advertised.listeners=PLAINTEXT://c2.example:19092\n"
+                                       "controller.client.endpoints=1@c1.example:19092,2@wrong:1,3@c3.example:19092\n"
+                                       "sasl.enabled.mechanisms=SCRAM-SHA-512\n",
+                                  &c, &err),
+                     KR_OK);
+    assert_int_equal(c.client_sasl_mechanisms, KR_SASL_SCRAM_SHA_512);
+    assert_int_equal(c.client_endpoint_count, 3);
+    assert_string_equal(c.client_endpoints[1].host, "c2.example"); /* its own entry is its advertised listener */
+    assert_int_equal(c.client_endpoints[1].port, 19092);
+    assert_string_equal(c.client_endpoints[2].host, "c3.example");
 
     static const struct {
         const char *extra, *key;
@@ -255,6 +277,10 @@ static void test_config(void **state) {
         {"listener.security.protocol.map=CONTROLLER:SSL\n", "listener.security.protocol.map"},
         {"controller.listener.names=OTHER\n", "listeners"},
         {"log.level=loud\n", "log.level"},
+        {"listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:SSL\n", "listener.security.protocol.map"},
+        {"controller.client.endpoints=1@nohost\n", "controller.client.endpoints"},
+        {"listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:SASL_PLAINTEXT\nsasl.enabled.mechanisms=GSSAPI\n",
+         "sasl.enabled.mechanisms"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char text[2048];
