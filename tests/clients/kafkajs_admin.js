@@ -32,7 +32,13 @@ async function main() {
   await admin.connect();
 
   const want = expected.topics.map((t) => t.name);
-  const names = await admin.listTopics();
+  // The previous client's topic deletion reaches every controller as it applies the
+  // commit: allow a bounded settle time, then the list must be exact.
+  let names = await admin.listTopics();
+  for (let attempt = 0; attempt < 50 && !sameSet(names, want); attempt++) {
+    await new Promise((r) => setTimeout(r, 200));
+    names = await admin.listTopics();
+  }
   check(`listTopics lists exactly the expected image's ${want.length} topics`, sameSet(names, want),
     `missing ${want.filter((n) => !names.includes(n))}; extra ${names.filter((n) => !want.includes(n))}`);
 
@@ -60,11 +66,26 @@ async function main() {
     timeout: WAIT_MS,
   });
   check(`createTopics ${name} (4 partitions, replication 3; waits for leaders)`, created === true, created);
-  const after = await admin.fetchTopicMetadata({ topics: [name] });
+  // Controllers apply a commit independently (as brokers do): another controller may
+  // answer UNKNOWN_TOPIC_OR_PARTITION for a moment. Retry for a bounded time.
+  let after = null;
+  for (let attempt = 0; attempt < 50 && !after; attempt++) {
+    try {
+      after = await admin.fetchTopicMetadata({ topics: [name] });
+    } catch (e) {
+      if (attempt === 49) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
   const parts = after.topics[0].partitions;
   check('the new topic has 4 partitions of 3 replicas, each with a leader',
     parts.length === 4 && parts.every((p) => p.replicas.length === 3 && p.leader >= 0), JSON.stringify(parts));
-  check('listTopics now includes it', (await admin.listTopics()).includes(name));
+  let listed = await admin.listTopics();
+  for (let attempt = 0; attempt < 50 && !listed.includes(name); attempt++) {
+    await new Promise((r) => setTimeout(r, 200)); /* every controller applies the commit */
+    listed = await admin.listTopics();
+  }
+  check('listTopics now includes it', listed.includes(name));
 
   await admin.disconnect();
   return failed ? 1 : 0;

@@ -30,12 +30,15 @@ ctl_ports() {
 
 # migrate wrote a CONTROLLER-only listener; add PLAINTEXT://127.0.0.1:<client port>.
 ctl_add_client_listeners() {
-    local i f
+    local i f endpoints=""
+    # Every controller lists every voter's client endpoint as a broker (Metadata, DescribeCluster).
+    for i in $CTL_IDS; do endpoints+="${endpoints:+,}$i@127.0.0.1:${CTL_CLIENT_PORT[$i]}"; done
     for i in $CTL_IDS; do
         f=$CTL_DIR/node-$i/controller.properties
         sed -i -e "s|^listeners=.*|listeners=CONTROLLER://127.0.0.1:${CTL_RAFT_PORT[$i]},PLAINTEXT://127.0.0.1:${CTL_CLIENT_PORT[$i]}|" \
             -e "s|^listener.security.protocol.map=.*|listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT|" "$f"
         echo "advertised.listeners=PLAINTEXT://127.0.0.1:${CTL_CLIENT_PORT[$i]}" >>"$f"
+        echo "controller.client.endpoints=$endpoints" >>"$f"
     done
 }
 
