@@ -276,6 +276,10 @@ static void write_config(int i) {
             "advertised.listeners=PLAINTEXT://127.0.0.1:%u\ncontroller.listener.names=CONTROLLER\n"
             "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT\nmetadata.log.dir=%s\n",
             raft_ports[i], client_ports[i], client_ports[i], dir);
+    /* Every controller lists every voter's client endpoint (Metadata brokers, ControllerId). */
+    fprintf(f, "controller.client.endpoints=");
+    for (int k = 0; k < NODES; k++) fprintf(f, "%s%d@127.0.0.1:%u", k ? "," : "", k + 1, client_ports[k]);
+    fprintf(f, "\n");
     fclose(f);
 }
 
@@ -351,6 +355,24 @@ static bool boot(int64_t partitions, int wait_ms, double *boot_s) {
     return false;
 }
 
+/* True once the quorum has a leader (librdkafka learns the controller from Metadata
+ * only when it refreshes, so the timed creates start after the election). */
+static bool wait_for_leader(int wait_ms) {
+    char cmd[4400], line[256];
+    snprintf(cmd, sizeof cmd, "%s quorum describe --bootstrap-controller 127.0.0.1:%u --status 2>/dev/null", bin,
+             raft_ports[0]);
+    for (int w = 0; w < wait_ms; w += 100) {
+        FILE *p = popen(cmd, "r");
+        bool led = false;
+        while (p && fgets(line, sizeof line, p))
+            if (!strncmp(line, "LeaderId:", 9) && atoi(line + 9) > 0) led = true;
+        if (p) pclose(p);
+        if (led) return true;
+        sleep_ms(100);
+    }
+    return false;
+}
+
 static rd_kafka_t *admin_client(void) {
     char bootstrap[256], errstr[512];
     snprintf(bootstrap, sizeof bootstrap, "127.0.0.1:%u,127.0.0.1:%u,127.0.0.1:%u", client_ports[0], client_ports[1],
@@ -416,6 +438,7 @@ static bool kraft_bench(series *one, series *big) {
         return false;
     }
     printf("KRaft: 3 controllers, client listeners up in %.2f s, image of 3,000 partitions, fsync on\n", boot_s);
+    if (!wait_for_leader(20000)) printf("  KRaft     no leader within 20 s\n");
     rd_kafka_t *rk = admin_client();
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     char why[512];
