@@ -8,26 +8,27 @@
 #define ZK2KRAFT_VERSION "0.1.0"
 
 static const cmd_spec commands[] = {
-    {"log dump", "print every batch and record of metadata log segments and snapshots", cmd_log_dump},
-    {"log image", "fold snapshots and log segments into the metadata image and print it", cmd_log_image},
-    {"format", "format a controller's metadata log directory (meta.properties, bootstrap.checkpoint)",
-     cmd_format},
+    /* in the order of a migration: read, check, convert, run, debug */
+    {"inspect", "summarize a Kafka cluster's ZooKeeper tree (counts, findings)", cmd_inspect},
+    {"check", "preflight of ZooKeeper's content: blockers, warnings, fixes", cmd_check},
+    {"diff", "what a migration would create, or a semantic diff against KRaft metadata", cmd_diff},
+    {"migrate", "one-shot offline migration: ZooKeeper metadata to storage for every KRaft controller",
+     cmd_migrate},
+    {"broker-config", "turn a ZooKeeper-mode broker's server.properties and meta.properties into KRaft mode",
+     cmd_broker_config},
+    {"validate", "CI: load fixtures into ZooKeeper, migrate them, compare with their expected images",
+     cmd_validate},
+    {"dump", "write a live znode tree to a fixture XML file", cmd_dump},
+    {"load", "write a fixture XML file into a ZooKeeper ensemble", cmd_load},
     {"controller", "run a KRaft controller (Raft quorum voter) over a formatted metadata log dir",
      cmd_controller},
     {"quorum describe", "ask a KRaft controller quorum for its leader, epoch, lag and replicas",
      cmd_quorum_describe},
+    {"log dump", "print every batch and record of metadata log segments and snapshots", cmd_log_dump},
+    {"log image", "fold snapshots and log segments into the metadata image and print it", cmd_log_image},
+    {"format", "format a controller's metadata log directory (meta.properties, bootstrap.checkpoint)",
+     cmd_format},
     {"random-uuid", "print a random Kafka uuid (base64, 22 characters)", cmd_random_uuid},
-    {"inspect", "summarize a Kafka cluster's ZooKeeper tree (counts, findings)", cmd_inspect},
-    {"dump", "write a live znode tree to a fixture XML file", cmd_dump},
-    {"load", "write a fixture XML file into a ZooKeeper ensemble", cmd_load},
-    {"diff", "what a migration would create, or a semantic diff against KRaft metadata", cmd_diff},
-    {"broker-config", "turn a ZooKeeper-mode broker's server.properties and meta.properties into KRaft mode",
-     cmd_broker_config},
-    {"check", "preflight of ZooKeeper's content: blockers, warnings, fixes", cmd_check},
-    {"migrate", "one-shot offline migration: ZooKeeper metadata to storage for every KRaft controller",
-     cmd_migrate},
-    {"validate", "CI: load fixtures into ZooKeeper, migrate them, compare with their expected images",
-     cmd_validate},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -64,7 +65,7 @@ static void print_help(FILE *out) {
             "Usage: zk2kraft <command> [options]\n\nCommands:\n",
             ZK2KRAFT_VERSION);
     for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(out, "  %-14s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-16s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\nRun 'zk2kraft <command> --help' for a command's options.\n"
                  "Exit status: 0 clean, 1 differences or blocking findings, 2 usage or "
                  "runtime error.\n");

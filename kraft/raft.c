@@ -33,6 +33,7 @@ typedef struct parked_fetch {
     uint32_t correlation_id;
     kr_fetch_request req;
     uint64_t deadline_ms;
+    int64_t hw_at_park; /* answered early once the HW moves past it (as Kafka does) */
 } parked_fetch;
 
 struct kr_raft {
@@ -629,7 +630,7 @@ static void park_fetch(kr_raft *r, const kr_raft_msg *m) {
         return;
     }
     *slot = (parked_fetch){true, m->from, m->correlation_id, m->u.fetch_req,
-                           r->now_ms + (uint64_t)m->u.fetch_req.max_wait_ms};
+                           r->now_ms + (uint64_t)m->u.fetch_req.max_wait_ms, r->hw};
 }
 
 static int16_t leader_epoch_check(const kr_raft *r, int32_t current_leader_epoch) {
@@ -678,13 +679,17 @@ static void handle_fetch_request(kr_raft *r, const kr_raft_msg *m, bool may_park
     send_fetch_response(r, m->from, m->correlation_id, f);
 }
 
-/* Re-evaluates parked fetches (on append) or answers expired ones. */
+/* Re-evaluates parked fetches: answers those with new data (on append), those
+ * whose follower has not yet heard of the current HW (so commits reach every
+ * replica without waiting out the long poll), and expired ones. */
 static void service_parked(kr_raft *r, bool appended) {
     for (size_t i = 0; i < KR_RAFT_MAX_REPLICAS; i++) {
         parked_fetch *p = &r->parked[i];
         if (!p->used) continue;
         bool expired = r->now_ms >= p->deadline_ms;
-        if (!expired && !(appended && r->log.end_offset > p->req.fetch_offset)) continue;
+        bool new_data = appended && r->log.end_offset > p->req.fetch_offset;
+        bool new_hw = r->hw > p->hw_at_park;
+        if (!expired && !new_data && !new_hw) continue;
         p->used = false;
         kr_raft_msg m = {.type = KR_MSG_FETCH_REQUEST, .from = p->from, .to = self_id(r),
                          .correlation_id = p->correlation_id};

@@ -495,6 +495,38 @@ static void test_fetch_long_poll_parks_until_append(void **state) {
     kr_raft_destroy(r);
 }
 
+/* A parked Fetch is answered as soon as the HW moves (Kafka completes the fetch
+ * purgatory on a HW change), so followers learn commits without waiting out the
+ * long poll. Five voters: leader + node 2 are not a majority, + node 3 is. */
+static void test_parked_fetch_answered_when_hw_moves(void **state) {
+    (void)state;
+    kr_raft *r = node(1, 5);
+    start(r, -1, 0, -1);
+    kr_raft_tick(r, 1000);
+    kr_raft_msg g2 = grant(sent(r, KR_MSG_VOTE_REQUEST, 2), true);
+    kr_raft_msg g3 = grant(sent(r, KR_MSG_VOTE_REQUEST, 3), true);
+    kr_raft_advance(r);
+    kr_raft_step(r, &g2);
+    kr_raft_advance(r);
+    kr_raft_step(r, &g3);
+    assert_int_equal(kr_raft_role_of(r), KR_RAFT_LEADER);
+    kr_raft_advance(r); /* LEO 1: the LeaderChange */
+    kr_raft_msg f2 = fetch_req(2, 1, 1, 1, 1);
+    kr_raft_step(r, &f2);
+    assert_null(sent(r, KR_MSG_FETCH_RESPONSE, 2)); /* parked */
+    assert_true(kr_raft_high_watermark(r) < 1);   /* 2 of 5 */
+    kr_raft_advance(r);
+    kr_raft_msg f3 = fetch_req(3, 1, 1, 1, 1);
+    kr_raft_step(r, &f3);
+    assert_int_equal(kr_raft_high_watermark(r), 1); /* 3 of 5 */
+    const kr_raft_msg *resp = sent(r, KR_MSG_FETCH_RESPONSE, 2);
+    assert_non_null(resp); /* node 2 hears of the new HW at once */
+    assert_int_equal(resp->u.fetch_resp.high_watermark, 1);
+    assert_int_equal(resp->u.fetch_resp.records_from_offset, resp->u.fetch_resp.records_to_offset);
+    assert_null(sent(r, KR_MSG_FETCH_RESPONSE, 3)); /* node 3 parked: it already knows HW 1 */
+    kr_raft_destroy(r);
+}
+
 static void test_fetch_epoch_checks(void **state) {
     (void)state;
     kr_raft *r = elected_leader();
@@ -813,6 +845,7 @@ int main(void) {
         cmocka_unit_test(test_leader_sends_diverging_epoch_and_follower_truncates),
         cmocka_unit_test(test_follower_appends_and_takes_min_hw),
         cmocka_unit_test(test_fetch_long_poll_parks_until_append),
+        cmocka_unit_test(test_parked_fetch_answered_when_hw_moves),
         cmocka_unit_test(test_fetch_epoch_checks),
         cmocka_unit_test(test_observer_discovers_leader_and_never_campaigns),
         cmocka_unit_test(test_check_quorum_resigns),
