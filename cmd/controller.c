@@ -103,8 +103,8 @@ int cmd_controller(int argc, char **argv) {
         sl.level = wanted;
     }
     int rc = kr_controller_config_from_properties(&props, &cfg, &lg, &err);
-    kr_properties_free(&props);
     if (rc != KR_OK) {
+        kr_properties_free(&props);
         fprintf(stderr, "zk2kraft controller: %s\n", err.message);
         return 2;
     }
@@ -121,6 +121,7 @@ int cmd_controller(int argc, char **argv) {
         uv_run(&loop, UV_RUN_DEFAULT); /* let anything half-opened close */
         kr_controller_destroy(rs.c);
         uv_loop_close(&loop);
+        kr_properties_free(&props); /* DescribeConfigs read it (cfg.static_config) */
         return 2;
     }
     uv_signal_init(&loop, &rs.sigterm);
@@ -138,6 +139,7 @@ int cmd_controller(int argc, char **argv) {
         uv_run(&loop, UV_RUN_DEFAULT);
     }
     uv_loop_close(&loop);
+    kr_properties_free(&props);
     log_line(&sl, KR_LOG_LEVEL_INFO, status ? "stopped after a fatal error" : "stopped");
     return status;
 }

@@ -73,6 +73,7 @@ static void client_ctx(kr_controller *c, kr_net_request *req, kr_client_ctx *ctx
     const kr_sasl_session *s = kr_net_request_conn_ctx(req);
     const char *p = s ? kr_sasl_principal(s) : NULL;
     ctx->principal = p ? p : "User:ANONYMOUS";
+    ctx->static_config = c->cfg.static_config;
 }
 
 /* ---------- reads, DescribeQuorum, SASL ---------- */
@@ -314,7 +315,7 @@ static void forward_write(kr_controller *c, kr_net_request *req, int32_t leader)
     kr_ctl_peer *p = NULL;
     for (size_t i = 0; i < c->peer_count; i++)
         if (c->peers[i].id == leader) p = &c->peers[i];
-    forwarded *f = p && p->client ? malloc(sizeof *f) : NULL;
+    forwarded *f = p && p->forward ? malloc(sizeof *f) : NULL;
     kr_error err;
     if (!f) {
         answer_write_error(c, req, KR_KAFKA_NOT_CONTROLLER, "the leader is unknown");
@@ -322,7 +323,7 @@ static void forward_write(kr_controller *c, kr_net_request *req, int32_t leader)
     }
     *f = (forwarded){c, req};
     const kr_RequestHeader *h = kr_net_request_header(req);
-    if (kr_async_client_send(p->client, h->RequestApiKey, h->RequestApiVersion, kr_net_request_body(req),
+    if (kr_async_client_send(p->forward, h->RequestApiKey, h->RequestApiVersion, kr_net_request_body(req),
                              on_forward_response, f, &err) != KR_OK) {
         free(f);
         answer_write_error(c, req, KR_KAFKA_NOT_CONTROLLER, "cannot forward to the leader");

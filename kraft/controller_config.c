@@ -353,6 +353,7 @@ int kr_controller_config_from_properties(const kr_properties *p, kr_controller_c
     if ((rc = parse_voters(p, c, err)) != KR_OK) return rc;
     if ((rc = parse_listener(p, c, err)) != KR_OK) return rc;
     if ((rc = parse_client_listener(p, c, err)) != KR_OK) return rc;
+    c->static_config = p;
     const char *dir = kr_properties_get(p, "metadata.log.dir");
     const char *dirs = kr_properties_get(p, "log.dirs");
     if (dir && *dir) snprintf(c->metadata_log_dir, sizeof c->metadata_log_dir, "%s", dir);

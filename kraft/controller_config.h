@@ -54,10 +54,14 @@ typedef struct kr_controller_config {
      * node's own entry is its advertised client listener. */
     kr_controller_voter client_endpoints[KR_RAFT_MAX_VOTERS];
     size_t client_endpoint_count;
+    /* The properties parsed, borrowed for DescribeConfigs' STATIC_BROKER_CONFIG
+     * entries: kept alive by the caller while the controller runs; NULL = none. */
+    const kr_properties *static_config;
 } kr_controller_config;
 
 void kr_controller_config_defaults(kr_controller_config *c);
-/* Reads every known key (unknown ones get a DEBUG line through lg). */
+/* Reads every known key (unknown ones get a DEBUG line through lg); c keeps a
+ * pointer to p (static_config). */
 int kr_controller_config_from_properties(const kr_properties *p, kr_controller_config *c,
                                          const kr_logger *lg, kr_error *err);
 /* "ERROR", "WARN", "INFO", "DEBUG" (any case) -> level; false if unknown. */

@@ -30,6 +30,11 @@ typedef struct kr_ctl_inbound {
 typedef struct kr_ctl_peer {
     int32_t id;
     kr_async_client *client;
+    /* A second connection for forwarded client writes: the leader answers
+     * each connection in order and parks a write until it commits, so on the
+     * Raft connection a forwarded write would hold back this node's Fetches —
+     * which the commit may need. */
+    kr_async_client *forward;
 } kr_ctl_peer;
 
 struct kr_controller {

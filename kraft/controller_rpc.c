@@ -329,6 +329,14 @@ int kr_ctl_rpc_start(kr_controller *c, kr_error *err) {
         p->id = v->id;
         rc = kr_async_client_create(c->loop, &ac, &p->client, err);
         if (rc != KR_OK) return kr_error_wrap(err, "client for voter %d", v->id);
+        if (c->cfg.client_listener_name[0]) {
+            char fwd_id[64];
+            snprintf(fwd_id, sizeof fwd_id, "forward-%d", c->cfg.node_id);
+            ac.client_id = fwd_id;
+            ac.request_timeout_ms = KR_CTL_WRITE_COMMIT_TIMEOUT_MS + 5000; /* the leader's own limit first */
+            rc = kr_async_client_create(c->loop, &ac, &p->forward, err);
+            if (rc != KR_OK) return kr_error_wrap(err, "forwarding client for voter %d", v->id);
+        }
     }
     return KR_OK;
 }
@@ -342,11 +350,16 @@ void kr_ctl_rpc_stop(kr_controller *c) {
             respond(c, req, kr_raft_wire_error_response(c->inbound[i].api_key, KR_E_BROKER_NOT_AVAILABLE,
                                                         kr_net_request_arena(req)));
         }
-    for (size_t i = 0; i < c->peer_count; i++)
+    for (size_t i = 0; i < c->peer_count; i++) {
         if (c->peers[i].client) {
             kr_async_client_close(c->peers[i].client);
             c->peers[i].client = NULL;
         }
+        if (c->peers[i].forward) {
+            kr_async_client_close(c->peers[i].forward);
+            c->peers[i].forward = NULL;
+        }
+    }
     if (c->server) {
         kr_net_server_stop(c->server);
         c->server = NULL;

@@ -10,6 +10,7 @@
  *   rdkafka_admin BOOTSTRAP delete-topic NAME
  *   rdkafka_admin BOOTSTRAP alter-topic-config NAME KEY VALUE   (AlterConfigs: replaces the topic's set)
  *   rdkafka_admin BOOTSTRAP describe-topic-config NAME KEY      (prints "KEY=VALUE source")
+ *   rdkafka_admin BOOTSTRAP describe-broker-config ID KEY       (the same for broker ID)
  *
  * Extra librdkafka properties: -X key=value before BOOTSTRAP (SASL).
  */
@@ -187,8 +188,9 @@ static int alter_topic_config(rd_kafka_t *rk, rd_kafka_queue_t *q, const char *n
     return rc;
 }
 
-static int describe_topic_config(rd_kafka_t *rk, rd_kafka_queue_t *q, const char *name, const char *key) {
-    rd_kafka_ConfigResource_t *cr = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, name);
+static int describe_config(rd_kafka_t *rk, rd_kafka_queue_t *q, rd_kafka_ResourceType_t type, const char *name,
+                           const char *key) {
+    rd_kafka_ConfigResource_t *cr = rd_kafka_ConfigResource_new(type, name);
     rd_kafka_AdminOptions_t *o = options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
     rd_kafka_DescribeConfigs(rk, &cr, 1, o, q);
     rd_kafka_event_t *ev = wait_result(q);
@@ -230,7 +232,10 @@ int main(int argc, char **argv) {
     else if (!strcmp(op, "create-partitions") && na == 2) rc = create_partitions(rk, q, a[0], atoi(a[1]));
     else if (!strcmp(op, "delete-topic") && na == 1) rc = delete_topic(rk, q, a[0]);
     else if (!strcmp(op, "alter-topic-config") && na == 3) rc = alter_topic_config(rk, q, a[0], a[1], a[2]);
-    else if (!strcmp(op, "describe-topic-config") && na == 2) rc = describe_topic_config(rk, q, a[0], a[1]);
+    else if (!strcmp(op, "describe-topic-config") && na == 2)
+        rc = describe_config(rk, q, RD_KAFKA_RESOURCE_TOPIC, a[0], a[1]);
+    else if (!strcmp(op, "describe-broker-config") && na == 2)
+        rc = describe_config(rk, q, RD_KAFKA_RESOURCE_BROKER, a[0], a[1]);
     else usage();
     rd_kafka_queue_destroy(q);
     rd_kafka_destroy(rk);

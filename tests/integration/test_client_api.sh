@@ -19,6 +19,7 @@ if [ ! -x "$ADMIN" ]; then skip "client api" "$ADMIN is not built (make check bu
 WAIT_S=40 # generous: a loaded 2-core machine
 PIDS=()
 cleanup() {
+    exec 2>/dev/null # no "Killed" job notices
     for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
     wait 2>/dev/null
     if [ -n "${KEEP:-}" ]; then echo "# kept $TMP"; else rm -rf "$TMP"; fi
@@ -149,6 +150,9 @@ for i in 1 2 3; do
     done
     expect_grep "DescribeConfigs on node $i shows the altered retention.ms" "retention.ms=123456 DYNAMIC_TOPIC_CONFIG" "$TMP/dc$i.out"
 done
+admin "$(client 1)" describe-broker-config 2 metadata.log.max.record.bytes.between.snapshots >"$TMP/bc.out" 2>&1
+expect_grep "DescribeConfigs of broker 2 lists its properties file (STATIC_BROKER_CONFIG)" \
+    "metadata.log.max.record.bytes.between.snapshots=20000 STATIC_BROKER_CONFIG" "$TMP/bc.out"
 check "CreatePartitions to 5" admin "$(client 2)" create-partitions created 5
 check "the new partitions are on every controller" wait_topic created 5
 check "DeleteTopics" admin "$(client 3)" delete-topic assigned
@@ -278,6 +282,12 @@ d=json.load(sys.stdin); sys.exit(not any(t["topic"]=="after-failover" and len(t[
     [ $seen = 1 ] || sleep 0.3
 done
 if [ $seen = 1 ]; then ok "the topic created after failover is on both survivors"; else not_ok "the topic created after failover is on both survivors"; fi
+# Two voters left: the commit of a write forwarded by the follower needs that
+# follower's own Fetches (they must not queue behind the parked write).
+NEW_LEADER=$(kcat_json "$SURVIVOR" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("controllerid", -1))' 2>/dev/null)
+if [ "$NEW_LEADER" = "$SURVIVOR" ]; then NON_LEADER=$OTHER; else NON_LEADER=$SURVIVOR; fi
+check "with two voters left, CreateTopics v0 forwarded by follower $NON_LEADER commits" \
+    test "$(plain_v0 pw-bob "$NON_LEADER" two-voters)" = "two-voters 0"
 
 # ---- a PLAINTEXT client listener on a single controller ----
 read -r -a P1 <<<"$(free_ports 2)"
