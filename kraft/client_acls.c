@@ -2,6 +2,7 @@
  * (ResourcePatternFilter.matches, AccessControlEntryFilter.matches). */
 #include <string.h>
 
+#include "kraft/acl_filter.h"
 #include "kraft/client_read.h"
 #include "kraft/client_util.h"
 
@@ -9,34 +10,6 @@ enum { RT_ANY = 1, RT_MAX = 7 };                                  /* ResourceTyp
 enum { PT_ANY = 1, PT_MATCH = 2, PT_LITERAL = 3, PT_PREFIXED = 4 }; /* PatternType */
 enum { OP_ANY = 1, OP_MAX = 14 };                                  /* AclOperation */
 enum { PERM_ANY = 1, PERM_MAX = 3 };                               /* AclPermissionType */
-
-static bool str_eq_c(kr_str a, const char *b) { return b && kr_str_eq_c(a, b); }
-
-static bool starts_with(kr_str s, const char *prefix) {
-    size_t n = strlen(prefix);
-    return s.len >= 0 && (size_t)s.len >= n && memcmp(s.ptr, prefix, n) == 0;
-}
-
-static bool pattern_matches(const kr_DescribeAclsRequest *f, const kr_image_acl *a) {
-    if (f->ResourceTypeFilter != RT_ANY && f->ResourceTypeFilter != a->resource_type) return false;
-    if (f->PatternTypeFilter != PT_ANY && f->PatternTypeFilter != PT_MATCH && f->PatternTypeFilter != a->pattern_type)
-        return false;
-    if (kr_str_is_null(f->ResourceNameFilter)) return true;
-    if (f->PatternTypeFilter == PT_ANY || f->PatternTypeFilter == a->pattern_type)
-        return str_eq_c(f->ResourceNameFilter, a->resource_name);
-    /* MATCH: every stored pattern that would apply to the named resource. */
-    if (a->pattern_type == PT_LITERAL)
-        return str_eq_c(f->ResourceNameFilter, a->resource_name) || (a->resource_name && !strcmp(a->resource_name, "*"));
-    if (a->pattern_type == PT_PREFIXED) return a->resource_name && starts_with(f->ResourceNameFilter, a->resource_name);
-    return false;
-}
-
-static bool entry_matches(const kr_DescribeAclsRequest *f, const kr_image_acl *a) {
-    if (!kr_str_is_null(f->PrincipalFilter) && !str_eq_c(f->PrincipalFilter, a->principal)) return false;
-    if (!kr_str_is_null(f->HostFilter) && !str_eq_c(f->HostFilter, a->host)) return false;
-    if (f->Operation != OP_ANY && f->Operation != a->operation) return false;
-    return f->PermissionType == PERM_ANY || f->PermissionType == a->permission_type;
-}
 
 /* Kafka rejects filters holding UNKNOWN (0) or out-of-range values. */
 static const char *filter_problem(const kr_DescribeAclsRequest *f, int16_t version) {
@@ -72,6 +45,7 @@ int kr_handle_DescribeAcls(const kr_client_ctx *ctx, const kr_image *img, const 
         resp->ErrorMessage = kr_client_strf(arena, "DescribeAclsRequest: %s", problem);
         return KR_OK;
     }
+    const kr_acl_filter filter = KR_ACL_FILTER_OF(req);
     int32_t n = img->acls.n;
     /* group[i]: the resource slot of matching ACL i, -1 if it does not match */
     int32_t *group = KR_CLIENT_ALLOC(arena, (size_t)n, *group);
@@ -84,7 +58,7 @@ int kr_handle_DescribeAcls(const kr_client_ctx *ctx, const kr_image *img, const 
     for (int32_t i = 0; i < n; i++) {
         const kr_image_acl *a = &img->acls.v[i];
         group[i] = -1;
-        if (!pattern_matches(req, a) || !entry_matches(req, a)) continue;
+        if (!kr_acl_filter_matches(&filter, a)) continue;
         size_t kn = 0;
         char *key = resource_key(a, arena, &kn);
         if (!key) {

@@ -2,6 +2,7 @@
  * semantics of ResourcePatternFilter / AccessControlEntryFilter). */
 #include <stdlib.h>
 
+#include "kraft/acl_filter.h"
 #include "kraft/client_write_internal.h"
 
 /* Enum codes (org.apache.kafka.common.acl / resource). */
@@ -147,33 +148,6 @@ int kr_plan_CreateAcls(const kr_write_ctx *ctx, const kr_image *img, const kr_Cr
 
 /* ---- DeleteAcls --------------------------------------------------------------- */
 
-static bool str_filter(kr_str filter, const char *value) { return filter.len < 0 || kr_str_eq_c(filter, value); }
-
-/* ResourcePatternFilter.matches + AccessControlEntryFilter.matches. */
-static bool filter_matches(const kr_DeleteAclsRequest_DeleteAclsFilter *f, const kr_image_acl *a) {
-    const char *name = a->resource_name ? a->resource_name : "";
-    if (f->ResourceTypeFilter != RES_ANY && f->ResourceTypeFilter != a->resource_type) return false;
-    if (f->PatternTypeFilter != PAT_ANY && f->PatternTypeFilter != PAT_MATCH &&
-        f->PatternTypeFilter != a->pattern_type)
-        return false;
-    if (f->ResourceNameFilter.len >= 0) {
-        if (f->PatternTypeFilter == PAT_ANY || f->PatternTypeFilter == a->pattern_type) {
-            if (!kr_str_eq_c(f->ResourceNameFilter, name)) return false;
-        } else if (a->pattern_type == PAT_LITERAL) { /* MATCH against a literal: equal or the wildcard */
-            if (!kr_str_eq_c(f->ResourceNameFilter, name) && strcmp(name, "*") != 0) return false;
-        } else if (a->pattern_type == PAT_PREFIXED) { /* MATCH against a prefix */
-            size_t n = strlen(name);
-            if ((size_t)f->ResourceNameFilter.len < n || memcmp(f->ResourceNameFilter.ptr, name, n) != 0) return false;
-        } else {
-            return false;
-        }
-    }
-    return str_filter(f->PrincipalFilter, a->principal ? a->principal : "") &&
-           str_filter(f->HostFilter, a->host ? a->host : "") &&
-           (f->Operation == OP_ANY || f->Operation == a->operation) &&
-           (f->PermissionType == PERM_ANY || f->PermissionType == a->permission_type);
-}
-
 /* AclControlManager.validateFilter: no UNKNOWN (0) in any enum field. */
 static int16_t check_filter(const kr_DeleteAclsRequest_DeleteAclsFilter *f, kr_str *msg) {
     *msg = KR_STR_NULL;
@@ -208,10 +182,11 @@ int kr_plan_DeleteAcls(const kr_write_ctx *ctx, const kr_image *img, const kr_De
         res[i].ErrorCode = check_filter(f, &msg);
         res[i].ErrorMessage = msg;
         if (res[i].ErrorCode) continue;
+        const kr_acl_filter filter = KR_ACL_FILTER_OF(f);
         int32_t m = 0;
         for (int32_t j = 0; j < img->acls.n; j++) {
             const kr_image_acl *a = &img->acls.v[j];
-            if (!filter_matches(f, a)) continue;
+            if (!kr_acl_filter_matches(&filter, a)) continue;
             kr_DeleteAclsResponse_DeleteAclsMatchingAcl *x = &matches[m++];
             kr_DeleteAclsResponse_DeleteAclsMatchingAcl_init(x);
             x->ErrorMessage = KR_STR_NULL;
@@ -229,7 +204,7 @@ int kr_plan_DeleteAcls(const kr_write_ctx *ctx, const kr_image *img, const kr_De
         res[i].MatchingAcls = (kr_DeleteAclsResponse_DeleteAclsMatchingAcl_array){own, m};
         /* One record per ACL even when several filters match it (Kafka keeps a set). */
         for (int32_t j = 0; j < img->acls.n; j++) {
-            if (removed[j] || !filter_matches(f, &img->acls.v[j])) continue;
+            if (removed[j] || !kr_acl_filter_matches(&filter, &img->acls.v[j])) continue;
             removed[j] = true;
             kr_metadata_record rec;
             kr_metadata_record_init(&rec, KR_REC_REMOVE_ACCESS_CONTROL_ENTRY_RECORD, 0);

@@ -123,25 +123,14 @@ json_t *kr_json_str(kr_str s) {
 }
 
 json_t *kr_json_bytes(kr_bytes b) {
-    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     if (b.len < 0) return json_null();
-    size_t n = (size_t)b.len;
-    char *out = malloc(4 * ((n + 2) / 3) + 1);
+    size_t cap = 4 * (((size_t)b.len + 2) / 3) + 1;
+    char *out = malloc(cap);
     if (!out) return json_null();
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)b.ptr[i] << 16;
-        if (i + 1 < n) v |= (uint32_t)b.ptr[i + 1] << 8;
-        if (i + 2 < n) v |= b.ptr[i + 2];
-        out[o++] = tbl[(v >> 18) & 63];
-        out[o++] = tbl[(v >> 12) & 63];
-        out[o++] = i + 1 < n ? tbl[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < n ? tbl[v & 63] : '=';
-    }
-    out[o] = '\0';
-    json_t *j = json_string(out);
+    size_t n = kr_base64_encode(b.ptr, (size_t)b.len, out, cap);
+    json_t *j = json_stringn(out, n);
     free(out);
-    return j;
+    return j ? j : json_null();
 }
 
 json_t *kr_json_uuid(const kr_uuid *u) {

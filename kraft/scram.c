@@ -73,30 +73,6 @@ int kr_scram_credential_from_password(int mechanism, const char *password, const
     return KR_OK;
 }
 
-/* ---- base64 ----------------------------------------------------------------- */
-
-size_t kr_base64_encode(const uint8_t *in, size_t n, char *out, size_t out_cap) {
-    if (out_cap < 4 * ((n + 2) / 3) + 1) return 0;
-    int len = EVP_EncodeBlock((unsigned char *)out, in, (int)n);
-    return len < 0 ? 0 : (size_t)len;
-}
-
-long kr_base64_decode(const char *in, size_t n, uint8_t *out, size_t out_cap) {
-    if (n % 4 != 0 || out_cap < n / 4 * 3) return -1;
-    for (size_t i = 0; i < n; i++) {
-        char c = in[i];
-        bool pad = c == '=' && i >= n - 2 && (i == n - 1 || in[n - 1] == '=');
-        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' || pad;
-        if (!ok) return -1;
-    }
-    if (n == 0) return 0;
-    int len = EVP_DecodeBlock(out, (const unsigned char *)in, (int)n);
-    if (len < 0) return -1;
-    if (in[n - 1] == '=') len--; /* EVP_DecodeBlock counts padding as zero bytes */
-    if (in[n - 2] == '=') len--;
-    return len;
-}
-
 /* ---- the server exchange ------------------------------------------------------ */
 
 void kr_scram_server_init(kr_scram_server *s, int mechanism) {

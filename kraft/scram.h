@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "kraft/error.h"
+#include "kraft/wire.h" /* kr_base64_* */
 
 enum kr_scram_mechanism { KR_SCRAM_SHA_256 = 1, KR_SCRAM_SHA_512 = 2 };
 
@@ -70,8 +71,5 @@ int kr_scram_server_final(kr_scram_server *s, const char *client_final, size_t l
 /* The authenticated user name once state == 2. */
 static inline const char *kr_scram_server_user(const kr_scram_server *s) { return s->state == 2 ? s->user : NULL; }
 
-/* Standard base64 (with padding). decode returns -1 on malformed input. */
-size_t kr_base64_encode(const uint8_t *in, size_t n, char *out, size_t out_cap);
-long kr_base64_decode(const char *in, size_t n, uint8_t *out, size_t out_cap);
 
 #endif

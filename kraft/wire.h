@@ -60,6 +60,11 @@ bool kr_uuid_from_text(const char *text, kr_uuid *out);
 /* A random version-4 uuid from the OS; never the zero uuid. */
 bool kr_uuid_random(kr_uuid *out);
 
+/* Standard base64 with padding (SCRAM, JSON bytes). encode returns the text
+ * length (0 when out_cap is too small); decode returns -1 on malformed input. */
+size_t kr_base64_encode(const uint8_t *in, size_t n, char *out, size_t out_cap);
+long kr_base64_decode(const char *in, size_t n, uint8_t *out, size_t out_cap);
+
 /* ---- reader ------------------------------------------------------------- */
 
 typedef struct kr_reader {
