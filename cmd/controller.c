@@ -115,7 +115,7 @@ int cmd_controller(int argc, char **argv) {
     uv_loop_t loop;
     uv_loop_init(&loop);
     run_state rs = {0};
-    rc = kr_controller_start(&loop, &cfg, &lg, &rs.c, &err);
+    rc = kr_controller_start(&loop, &cfg, &lg, NULL, &rs.c, &err);
     if (rc != KR_OK) {
         fprintf(stderr, "zk2kraft controller: %s\n", err.message);
         uv_run(&loop, UV_RUN_DEFAULT); /* let anything half-opened close */

@@ -98,6 +98,8 @@ static void log_role_change(kr_controller *c) {
     c->last_role = role;
     c->last_epoch = epoch;
     c->last_leader = leader;
+    if (c->obs.on_leadership)
+        c->obs.on_leadership(c->obs.ctx, epoch, leader, role == KR_RAFT_LEADER && leader == c->cfg.node_id);
 }
 
 /* Step 7: committed batches [applied, hw) into the image. */
@@ -118,6 +120,9 @@ static int apply_committed(kr_controller *c, int64_t hw, kr_error *err) {
                 break;
             }
             rc = kr_metadata_state_apply_batch(&c->sm, buf.data + pos, b.size, err);
+            if (rc == KR_OK && c->obs.on_batch_applied)
+                c->obs.on_batch_applied(c->obs.ctx, buf.data + pos, b.size, b.h.base_offset,
+                                        kr_batch_last_offset(&b.h), b.h.leader_epoch);
             c->bytes_since_snapshot += b.size;
             pos += b.size;
         }
@@ -133,6 +138,7 @@ static int reload_from_snapshot(kr_controller *c, kr_snapshot_id id, kr_error *e
                        id.epoch);
     int64_t t0 = kr_ctl_wall_ms();
     int rc = kr_metadata_state_load_snapshot(&c->sm, path, id, err);
+    if (rc == KR_OK && c->obs.on_snapshot_loaded) c->obs.on_snapshot_loaded(c->obs.ctx, path, id);
     if (rc == KR_OK)
         kr_logger_printf(&c->log, KR_LOG_LEVEL_INFO,
                          "metadata: loaded snapshot %" PRId64 "-%d (%" PRId64 " partitions) in %" PRId64 " ms",
@@ -470,13 +476,14 @@ static int start_core(kr_controller *c, kr_error *err) {
 }
 
 int kr_controller_start(uv_loop_t *loop, const kr_controller_config *cfg, const kr_logger *lg,
-                        kr_controller **out, kr_error *err) {
+                        const kr_controller_observer *obs, kr_controller **out, kr_error *err) {
     *out = NULL;
     kr_controller *c = calloc(1, sizeof *c);
     if (!c) return kr_fail(err, KR_ERR_NOMEM, "out of memory");
     c->loop = loop;
     c->cfg = *cfg;
     c->log = *lg;
+    if (obs) c->obs = *obs;
     c->lock_fd = -1;
     c->bootstrap_epoch = -1;
     kr_metadata_state_init(&c->sm);

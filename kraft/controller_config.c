@@ -17,7 +17,9 @@ static const char *const KNOWN_KEYS[] = {
     "controller.quorum.retry.backoff.ms", "controller.quorum.append.linger.ms",
     "metadata.max.idle.interval.ms", "metadata.log.max.record.bytes.between.snapshots",
     "metadata.log.segment.bytes", "log.level", "advertised.listeners", "sasl.enabled.mechanisms",
-    "controller.client.endpoints",
+    "controller.client.endpoints", "zookeeper.metadata.migration.enable", "zookeeper.connect",
+    "zookeeper.session.timeout.ms", "zookeeper.set.acl", "zookeeper.auth", "password.encoder.secret",
+    "zookeeper.metadata.migration.reconcile.interval.ms",
 };
 
 void kr_controller_config_defaults(kr_controller_config *c) {
@@ -33,6 +35,7 @@ void kr_controller_config_defaults(kr_controller_config *c) {
     c->snapshot_max_bytes = 20ull * 1024 * 1024;
     c->segment_bytes = 1024ull * 1024 * 1024;
     c->log_level = KR_LOG_LEVEL_INFO;
+    c->zk_session_timeout_ms = 18000;
 }
 
 bool kr_log_level_parse(const char *text, kr_log_level *out) {
@@ -315,6 +318,52 @@ static int parse_client_listener(const kr_properties *p, kr_controller_config *c
     return KR_OK;
 }
 
+static int get_bool(const kr_properties *p, const char *key, bool *out, kr_error *err) {
+    const char *v = kr_properties_get(p, key);
+    if (!v) return KR_OK;
+    if (!strcasecmp(v, "true")) *out = true;
+    else if (!strcasecmp(v, "false")) *out = false;
+    else return kr_fail(err, KR_ERR_INVALID, "%s: %s = '%s' is not true or false", p->name, key, v);
+    return KR_OK;
+}
+
+/* A string value into a fixed buffer; `secret` keeps the value out of the message. */
+static int get_text(const kr_properties *p, const char *key, bool secret, char *out, size_t cap, kr_error *err) {
+    const char *v = kr_properties_get(p, key);
+    if (!v) return KR_OK;
+    if (strlen(v) >= cap)
+        return kr_fail(err, KR_ERR_INVALID, "%s: %s%s%s is longer than %zu bytes", p->name, key,
+                       secret ? "" : " = ", secret ? "" : v, cap - 1);
+    memcpy(out, v, strlen(v) + 1);
+    return KR_OK;
+}
+
+/* zookeeper.* and password.encoder.secret (docs/dual-write.md). */
+static int parse_migration(const kr_properties *p, kr_controller_config *c, kr_error *err) {
+    int rc;
+    if ((rc = get_bool(p, "zookeeper.metadata.migration.enable", &c->migration_enabled, err)) ||
+        (rc = get_bool(p, "zookeeper.set.acl", &c->zk_set_acl, err)) ||
+        (rc = get_text(p, "zookeeper.connect", false, c->zk_connect, sizeof c->zk_connect, err)) ||
+        (rc = get_text(p, "zookeeper.auth", true, c->zk_auth, sizeof c->zk_auth, err)) ||
+        (rc = get_text(p, "password.encoder.secret", true, c->password_encoder_secret,
+                       sizeof c->password_encoder_secret, err)) ||
+        (rc = get_ms(p, "zookeeper.session.timeout.ms", 1, &c->zk_session_timeout_ms, err)) ||
+        (rc = get_ms(p, "zookeeper.metadata.migration.reconcile.interval.ms", 0,
+                     &c->migration_reconcile_interval_ms, err)))
+        return rc;
+    trim(c->zk_connect);
+    if (c->migration_enabled && !c->zk_connect[0])
+        return kr_fail(err, KR_ERR_INVALID,
+                       "%s: zookeeper.metadata.migration.enable=true requires zookeeper.connect", p->name);
+    if (c->zk_auth[0]) {
+        const char *colon = strchr(c->zk_auth, ':');
+        if (!colon || colon == c->zk_auth || !colon[1])
+            return kr_fail(err, KR_ERR_INVALID, "%s: zookeeper.auth is not scheme:credential (digest:user:password)",
+                           p->name);
+    }
+    return KR_OK;
+}
+
 static int parse_roles(const kr_properties *p, kr_error *err) {
     const char *roles = kr_properties_get(p, "process.roles");
     if (!roles) return kr_fail(err, KR_ERR_INVALID, "%s: process.roles is required (controller)", p->name);
@@ -372,5 +421,5 @@ int kr_controller_config_from_properties(const kr_properties *p, kr_controller_c
     const char *lv = kr_properties_get(p, "log.level");
     if (lv && !kr_log_level_parse(lv, &c->log_level))
         return kr_fail(err, KR_ERR_INVALID, "%s: log.level = '%s' is not ERROR, WARN, INFO or DEBUG", p->name, lv);
-    return KR_OK;
+    return parse_migration(p, c, err);
 }

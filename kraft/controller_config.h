@@ -3,7 +3,8 @@
  * process.roles, node.id, controller.quorum.voters, listeners,
  * controller.listener.names, listener.security.protocol.map, metadata.log.dir,
  * the controller.quorum.* timeouts, metadata.max.idle.interval.ms, the snapshot
- * threshold, metadata.log.segment.bytes and log.level. Errors name the key.
+ * threshold, metadata.log.segment.bytes, log.level and the ZooKeeper
+ * migration keys (zookeeper.*, password.encoder.secret). Errors name the key.
  */
 #ifndef KRAFT_CONTROLLER_CONFIG_H
 #define KRAFT_CONTROLLER_CONFIG_H
@@ -54,6 +55,15 @@ typedef struct kr_controller_config {
      * node's own entry is its advertised client listener. */
     kr_controller_voter client_endpoints[KR_RAFT_MAX_VOTERS];
     size_t client_endpoint_count;
+    /* ZooKeeper migration mode (docs/dual-write.md). zk_auth and
+     * password_encoder_secret are secrets: never logged. */
+    bool migration_enabled;                 /* zookeeper.metadata.migration.enable, false */
+    char zk_connect[1024];                  /* zookeeper.connect, required when enabled */
+    uint32_t zk_session_timeout_ms;         /* zookeeper.session.timeout.ms, 18000 */
+    bool zk_set_acl;                        /* zookeeper.set.acl, false */
+    char zk_auth[512];                      /* zookeeper.auth [ext] digest:user:password; "" = none */
+    char password_encoder_secret[512];      /* password.encoder.secret; "" = none */
+    uint32_t migration_reconcile_interval_ms; /* zookeeper.metadata.migration.reconcile.interval.ms [ext], 0 */
     /* The properties parsed, borrowed for DescribeConfigs' STATIC_BROKER_CONFIG
      * entries: kept alive by the caller while the controller runs; NULL = none. */
     const kr_properties *static_config;

@@ -41,6 +41,7 @@ struct kr_controller {
     uv_loop_t *loop;
     kr_controller_config cfg;
     kr_logger log;
+    kr_controller_observer obs; /* zeroed: none */
     char cluster_id[256];
     int lock_fd;
     kr_raft *raft;

@@ -2,7 +2,8 @@
 # `zk2kraft migrate` output, each with a PLAINTEXT client listener next to its
 # CONTROLLER listener. The caller sets ZK2KRAFT (binary), CTL_DIR (migrate's
 # --out) and CTL_IDS (node ids, e.g. "1 2 3"), calls ctl_ports, migrates with
-# "$CTL_VOTERS", then ctl_add_client_listeners and ctl_start; its EXIT trap
+# "$CTL_VOTERS", then ctl_add_client_listeners (and, for dual-write,
+# ctl_add_migration) and ctl_start; its EXIT trap
 # calls ctl_stop_all. Nothing here asserts; callers decide what a failure means.
 
 CTL_WAIT_S=${CTL_WAIT_S:-30} # generous: a loaded 2-core machine
@@ -39,6 +40,21 @@ ctl_add_client_listeners() {
             -e "s|^listener.security.protocol.map=.*|listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT|" "$f"
         echo "advertised.listeners=PLAINTEXT://127.0.0.1:${CTL_CLIENT_PORT[$i]}" >>"$f"
         echo "controller.client.endpoints=$endpoints" >>"$f"
+    done
+}
+
+# ctl_add_migration ZK_CONNECT [KEY=VALUE...]: every node runs in migration mode
+# (docs/dual-write.md) against ZK_CONNECT, with the extra keys given.
+ctl_add_migration() {
+    local zk=$1 i f
+    shift
+    for i in $CTL_IDS; do
+        f=$CTL_DIR/node-$i/controller.properties
+        {
+            echo "zookeeper.metadata.migration.enable=true"
+            echo "zookeeper.connect=$zk"
+            [ $# -gt 0 ] && printf '%s\n' "$@"
+        } >>"$f"
     done
 }
 

@@ -1,0 +1,618 @@
+#include "migrate/zk_writer.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#define THREADED 1 /* the synchronous calls of libzookeeper_mt */
+#include <zookeeper/zookeeper.h>
+
+#include "zkread/model.h"
+#include "zkread/reader.h"
+
+#define MIGRATION_PATH "/migration"
+#define EPOCH_PATH "/controller_epoch"
+#define CONTROLLER_PATH "/controller"
+#define MAX_FENCE_OPS 2
+#define RETRY_BACKOFF_MS 100
+#define RETRY_BACKOFF_MAX_MS 2000
+
+struct mg_zk_writer {
+    mg_zk_writer_options o;
+    char *connect, *auth;
+    zhandle_t *zh;
+    bool authenticated;
+    mg_zk_migration mig;
+    bool claimed;
+    int32_t kraft_epoch;      /* of the claim */
+    int32_t epoch_zk_version; /* of /controller_epoch after the claim */
+    struct ACL creator_read_acls[2];
+    struct ACL_vector creator_read;
+    /* scratch for one multi */
+    zoo_op_t ops[MG_ZK_MULTI_MAX_OPS];
+    zoo_op_result_t results[MG_ZK_MULTI_MAX_OPS];
+    struct Stat mig_stat;
+    char mig_json[256];
+};
+
+static const char *const PERSISTENT_PATHS[] = {
+    "/consumers", "/brokers/ids", "/brokers/topics", "/config/changes", "/admin/delete_topics",
+    "/brokers/seqid", "/isr_change_notification", "/latest_producer_id_block", "/log_dir_event_notification",
+    "/config/topics", "/config/clients", "/config/users", "/config/brokers", "/config/ips",
+};
+
+static void sleep_ms(uint32_t ms) {
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+}
+
+static int64_t wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---------- ACLs (zk-layout.md §3) ---------- */
+
+static bool has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
+
+int mg_zk_acl_kind(bool authenticated, bool set_acl, const char *path) {
+    if (has_prefix(path, "/consumers") || !authenticated) return 0;
+    /* SCRAM hashes, encrypted passwords, token HMACs: creator-only whenever the
+     * session has an identity (Kafka does this only with zookeeper.set.acl). */
+    if (has_prefix(path, "/config/users") || has_prefix(path, "/config/brokers") ||
+        has_prefix(path, "/delegation_token/tokens"))
+        return 1;
+    return set_acl ? 2 : 0;
+}
+
+static const struct ACL_vector *acl_for(mg_zk_writer *w, const char *path) {
+    switch (mg_zk_acl_kind(w->authenticated, w->o.set_acl, path)) {
+    case 1: return &ZOO_CREATOR_ALL_ACL;
+    case 2: return &w->creator_read;
+    default: return &ZOO_OPEN_ACL_UNSAFE;
+    }
+}
+
+/* ---------- session ---------- */
+
+static int fail_zk(kr_error *err, int zrc, const char *what, const char *path) {
+    return kr_fail(err, KR_ERR_IO, "ZooKeeper %s %s: %s", what, path, zerror(zrc));
+}
+
+static int session_open(mg_zk_writer *w, kr_error *err) {
+    zr_connect_opts co = {.connect = w->connect,
+                          .session_timeout_ms = w->o.session_timeout_ms,
+                          .auth = w->auth};
+    zr_error zerr = {0};
+    if (zr_session_open(&co, &w->zh, &zerr) != 0)
+        return kr_fail(err, zerr.code == ZR_ERR_INVALID ? KR_ERR_INVALID : KR_ERR_IO, "%s", zerr.message);
+    return KR_OK;
+}
+
+/* A lost connection is retried on the same handle; an expired session gets a new one. */
+static bool retryable(mg_zk_writer *w, int zrc) {
+    if (zrc == ZCONNECTIONLOSS || zrc == ZOPERATIONTIMEOUT || zrc == ZSESSIONMOVED) return true;
+    if (zrc == ZSESSIONEXPIRED || zrc == ZINVALIDSTATE || zoo_state(w->zh) == ZOO_EXPIRED_SESSION_STATE) {
+        kr_logger_printf(&w->o.log, KR_LOG_LEVEL_WARN, "migration: ZooKeeper session expired; opening a new one");
+        zr_session_close(w->zh);
+        w->zh = NULL;
+        kr_error e;
+        if (session_open(w, &e) != KR_OK) {
+            kr_logger_printf(&w->o.log, KR_LOG_LEVEL_WARN, "migration: %s", e.message);
+            return w->zh != NULL;
+        }
+        return true;
+    }
+    return false;
+}
+
+static void backoff(mg_zk_writer *w, int attempt) {
+    uint32_t ms = RETRY_BACKOFF_MS << (attempt < 5 ? attempt : 5);
+    sleep_ms(ms > RETRY_BACKOFF_MAX_MS ? RETRY_BACKOFF_MAX_MS : ms);
+    (void)w;
+}
+
+static int max_retries(const mg_zk_writer *w) { return w->o.max_retries > 0 ? w->o.max_retries : 5; }
+
+/* zoo_get with retries; *len -1 for null data; ZNONODE returned as is. */
+static int get_node(mg_zk_writer *w, const char *path, char *buf, int *len, struct Stat *st) {
+    int cap = *len, zrc = ZOK;
+    for (int attempt = 0; attempt <= max_retries(w); attempt++) {
+        if (!w->zh) return ZCONNECTIONLOSS;
+        *len = cap;
+        zrc = zoo_get(w->zh, path, 0, buf, len, st);
+        if (zrc == ZOK || zrc == ZNONODE || !retryable(w, zrc)) return zrc;
+        backoff(w, attempt);
+    }
+    return zrc;
+}
+
+/* Creates path with null data unless it exists (unfenced: start-up only). */
+static int ensure_path(mg_zk_writer *w, const char *path, const char *data, int len, kr_error *err) {
+    char buf[1024];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return kr_fail(err, KR_ERR_INVALID, "znode path too long: %.64s...", path);
+    for (char *s = buf + 1;; s++) { /* each ancestor, then the path itself */
+        bool last = *s == '\0';
+        if (*s != '/' && !last) continue;
+        *s = '\0';
+        int zrc = ZOK;
+        for (int attempt = 0; attempt <= max_retries(w); attempt++) {
+            if (!w->zh) return kr_fail(err, KR_ERR_IO, "no ZooKeeper session");
+            zrc = zoo_create(w->zh, buf, last ? data : NULL, last ? len : -1, acl_for(w, buf), ZOO_PERSISTENT,
+                             NULL, 0);
+            if (zrc == ZOK || zrc == ZNODEEXISTS || !retryable(w, zrc)) break;
+            backoff(w, attempt);
+        }
+        if (zrc != ZOK && zrc != ZNODEEXISTS) return fail_zk(err, zrc, "create", buf);
+        if (last) return KR_OK;
+        *s = '/';
+    }
+}
+
+static int decode_znode(const char *path, const char *data, int len, const struct Stat *st, zr_model *m,
+                        kr_error *err) {
+    zr_stat zs = {.czxid = st->czxid, .mzxid = st->mzxid, .pzxid = st->pzxid, .version = st->version,
+                  .ephemeral_owner = st->ephemeralOwner, .num_children = st->numChildren};
+    zr_findings f = {0};
+    f.lenient = true;
+    bool okm = zr_model_add_znode(m, path, (const uint8_t *)data, len, &zs, &f);
+    int rc = KR_OK;
+    if (!okm) rc = kr_fail(err, KR_ERR_NOMEM, "out of memory decoding %s", path);
+    for (size_t i = 0; rc == KR_OK && i < f.n; i++)
+        if (f.v[i].severity == ZR_SEV_ERROR) rc = kr_fail(err, KR_ERR_CORRUPT, "%s: %s", path, f.v[i].message);
+    zr_findings_free(&f);
+    return rc;
+}
+
+int mg_zk_writer_read_migration(mg_zk_writer *w, kr_error *err) {
+    char buf[1024];
+    int len = sizeof buf;
+    struct Stat st;
+    int zrc = get_node(w, MIGRATION_PATH, buf, &len, &st);
+    if (zrc != ZOK) return fail_zk(err, zrc, "get", MIGRATION_PATH);
+    zr_model m;
+    zr_model_init(&m);
+    int rc = decode_znode(MIGRATION_PATH, buf, len, &st, &m, err);
+    if (rc == KR_OK && !m.has_migration) rc = kr_fail(err, KR_ERR_CORRUPT, "%s: no migration state", MIGRATION_PATH);
+    if (rc == KR_OK)
+        w->mig = (mg_zk_migration){m.migration_controller_id, m.migration_controller_epoch,
+                                   m.migration_metadata_offset, m.migration_metadata_epoch, st.version};
+    zr_model_free(&m);
+    return rc;
+}
+
+const mg_zk_migration *mg_zk_writer_migration(const mg_zk_writer *w) { return &w->mig; }
+bool mg_zk_writer_claimed(const mg_zk_writer *w) { return w->claimed; }
+
+int mg_zk_writer_open(const mg_zk_writer_options *o, mg_zk_writer **out, kr_error *err) {
+    *out = NULL;
+    mg_zk_writer *w = calloc(1, sizeof *w);
+    if (!w) return kr_fail(err, KR_ERR_NOMEM, "out of memory");
+    w->o = *o;
+    if (w->o.session_timeout_ms <= 0) w->o.session_timeout_ms = 18000;
+    w->connect = strdup(o->connect ? o->connect : "");
+    w->auth = o->auth && *o->auth ? strdup(o->auth) : NULL;
+    w->o.connect = w->o.auth = NULL; /* the copies above are what the writer uses */
+    w->authenticated = w->auth != NULL;
+    w->mig.zk_version = -2;
+    w->epoch_zk_version = -2;
+    w->creator_read_acls[0] = (struct ACL){ZOO_PERM_ALL, ZOO_AUTH_IDS};
+    w->creator_read_acls[1] = (struct ACL){ZOO_PERM_READ, ZOO_ANYONE_ID_UNSAFE};
+    w->creator_read = (struct ACL_vector){2, w->creator_read_acls};
+    int rc = !w->connect || (o->auth && *o->auth && !w->auth) ? kr_fail(err, KR_ERR_NOMEM, "out of memory") : KR_OK;
+    if (rc == KR_OK) rc = session_open(w, err);
+    for (size_t i = 0; rc == KR_OK && i < sizeof PERSISTENT_PATHS / sizeof *PERSISTENT_PATHS; i++)
+        rc = ensure_path(w, PERSISTENT_PATHS[i], NULL, -1, err);
+    static const char initial[] = "{\"version\":0,\"kraft_controller_id\":-1,\"kraft_controller_epoch\":-1,"
+                                  "\"kraft_metadata_offset\":-1,\"kraft_metadata_epoch\":-1}";
+    if (rc == KR_OK) rc = ensure_path(w, MIGRATION_PATH, initial, (int)strlen(initial), err);
+    if (rc == KR_OK) rc = mg_zk_writer_read_migration(w, err);
+    if (rc != KR_OK) {
+        mg_zk_writer_close(w);
+        return rc;
+    }
+    if (!w->authenticated)
+        kr_logger_printf(&w->o.log, KR_LOG_LEVEL_WARN,
+                         "migration: the ZooKeeper session is not authenticated (no zookeeper.auth): znodes are "
+                         "created world-writable and SCRAM credentials under /config/users will be world-readable");
+    *out = w;
+    return KR_OK;
+}
+
+void mg_zk_writer_close(mg_zk_writer *w) {
+    if (!w) return;
+    if (w->zh) zr_session_close(w->zh);
+    if (w->auth) {
+        memset(w->auth, 0, strlen(w->auth));
+        free(w->auth);
+    }
+    free(w->connect);
+    free(w);
+}
+
+/* ---------- claim (§8.2) ---------- */
+
+static int migration_json(mg_zk_writer *w, int64_t offset, int32_t offset_epoch) {
+    return snprintf(w->mig_json, sizeof w->mig_json,
+                    "{\"version\":0,\"kraft_controller_id\":%" PRId32 ",\"kraft_controller_epoch\":%" PRId32
+                    ",\"kraft_metadata_offset\":%" PRId64 ",\"kraft_metadata_epoch\":%" PRId32 "}",
+                    w->o.node_id, w->kraft_epoch, offset, offset_epoch);
+}
+
+int mg_zk_writer_claim(mg_zk_writer *w, int32_t kraft_epoch, int32_t *zk_controller_epoch, kr_error *err) {
+    w->claimed = false;
+    char ebuf[64], cbuf[1024];
+    int elen = sizeof ebuf - 1, clen = sizeof cbuf;
+    struct Stat est, cst;
+    int zrc = get_node(w, EPOCH_PATH, ebuf, &elen, &est);
+    if (zrc == ZNONODE)
+        return kr_fail(err, KR_ERR_INVALID, "%s does not exist: this ZooKeeper never ran a Kafka controller", EPOCH_PATH);
+    if (zrc != ZOK) return fail_zk(err, zrc, "get", EPOCH_PATH);
+    zr_model m;
+    zr_model_init(&m);
+    int rc = decode_znode(EPOCH_PATH, ebuf, elen < 0 ? 0 : elen, &est, &m, err);
+    if (rc == KR_OK && !m.has_controller_epoch) rc = kr_fail(err, KR_ERR_CORRUPT, "%s: no epoch", EPOCH_PATH);
+    bool had_controller = false;
+    if (rc == KR_OK) {
+        zrc = get_node(w, CONTROLLER_PATH, cbuf, &clen, &cst);
+        if (zrc == ZOK) {
+            had_controller = true;
+            rc = decode_znode(CONTROLLER_PATH, cbuf, clen, &cst, &m, err);
+        } else if (zrc != ZNONODE) {
+            rc = fail_zk(err, zrc, "get", CONTROLLER_PATH);
+        }
+    }
+    int32_t c = m.controller_epoch, owner_epoch = m.has_controller ? m.kraft_controller_epoch : -1;
+    int32_t owner = m.controller_id;
+    zr_model_free(&m);
+    if (rc != KR_OK) return rc;
+    if (owner_epoch >= kraft_epoch) {
+        kr_fail(err, MG_ZK_FENCED,
+                "%s is held by KRaft controller %d with kraftControllerEpoch %d >= our epoch %d", CONTROLLER_PATH,
+                owner, owner_epoch, kraft_epoch);
+        return MG_ZK_FENCED;
+    }
+    char next_epoch[16], controller[192];
+    snprintf(next_epoch, sizeof next_epoch, "%" PRId32, c + 1);
+    snprintf(controller, sizeof controller,
+             "{\"version\":2,\"brokerid\":%" PRId32 ",\"timestamp\":\"%" PRId64 "\",\"kraftControllerEpoch\":%" PRId32 "}",
+             w->o.node_id, wall_ms(), kraft_epoch);
+    struct Stat new_est;
+    int n = 0;
+    zoo_set_op_init(&w->ops[n++], EPOCH_PATH, next_epoch, (int)strlen(next_epoch), est.version, &new_est);
+    if (had_controller) zoo_delete_op_init(&w->ops[n++], CONTROLLER_PATH, cst.version);
+    zoo_create_op_init(&w->ops[n++], CONTROLLER_PATH, controller, (int)strlen(controller),
+                       acl_for(w, CONTROLLER_PATH), ZOO_PERSISTENT, NULL, 0);
+    memset(w->results, 0, (size_t)n * sizeof *w->results);
+    zrc = w->zh ? zoo_multi(w->zh, n, w->ops, w->results) : ZCONNECTIONLOSS;
+    if (zrc == ZBADVERSION || zrc == ZNONODE || zrc == ZNODEEXISTS)
+        return kr_fail(err, KR_ERR_INVALID, "claim lost a race on %s / %s (%s)", EPOCH_PATH, CONTROLLER_PATH,
+                       zerror(zrc));
+    if (zrc != ZOK) {
+        if (w->zh) retryable(w, zrc); /* reopens an expired session for the next attempt */
+        return fail_zk(err, zrc, "claim multi on", CONTROLLER_PATH);
+    }
+    w->kraft_epoch = kraft_epoch;
+    w->epoch_zk_version = new_est.version;
+    /* /migration unconditionally: our id and epoch, the offset unchanged; learn its version. */
+    rc = mg_zk_writer_read_migration(w, err);
+    if (rc != KR_OK) return rc;
+    migration_json(w, w->mig.metadata_offset, w->mig.metadata_epoch);
+    struct Stat mst;
+    zrc = zoo_set2(w->zh, MIGRATION_PATH, w->mig_json, (int)strlen(w->mig_json), -1, &mst);
+    if (zrc != ZOK) return fail_zk(err, zrc, "set", MIGRATION_PATH);
+    w->mig.controller_id = w->o.node_id;
+    w->mig.controller_epoch = kraft_epoch;
+    w->mig.zk_version = mst.version;
+    w->claimed = true;
+    if (zk_controller_epoch) *zk_controller_epoch = c + 1;
+    kr_logger_printf(&w->o.log, KR_LOG_LEVEL_INFO,
+                     "migration: claimed ZooKeeper controllership (controller epoch %" PRId32 ", kraft epoch %" PRId32 ")",
+                     c + 1, kraft_epoch);
+    return KR_OK;
+}
+
+/* ---------- fenced multis (§8.3) ---------- */
+
+typedef struct multi_ctx {
+    int n;           /* ops in w->ops */
+    int first_plan;  /* index of the first plan op in w->ops */
+    bool sets_migration;
+    int64_t offset;
+    int32_t offset_epoch;
+} multi_ctx;
+
+static void fence_begin(mg_zk_writer *w, multi_ctx *m, bool sets_migration) {
+    m->n = 0;
+    zoo_check_op_init(&w->ops[m->n++], EPOCH_PATH, w->epoch_zk_version);
+    if (!sets_migration) zoo_check_op_init(&w->ops[m->n++], MIGRATION_PATH, w->mig.zk_version);
+    m->first_plan = m->n;
+    m->sets_migration = sets_migration;
+}
+
+static void fence_end(mg_zk_writer *w, multi_ctx *m) {
+    if (!m->sets_migration) return;
+    migration_json(w, m->offset, m->offset_epoch);
+    zoo_set_op_init(&w->ops[m->n++], MIGRATION_PATH, w->mig_json, (int)strlen(w->mig_json), w->mig.zk_version,
+                    &w->mig_stat);
+}
+
+static int add_plan_op(mg_zk_writer *w, multi_ctx *m, const mg_zk_op *op) {
+    const char *data = (const char *)op->data;
+    int len = op->data ? op->len : -1;
+    switch (op->kind) {
+    case MG_ZK_PUT:
+        if (op->exists) zoo_set_op_init(&w->ops[m->n], op->path, data, len, -1, NULL);
+        else zoo_create_op_init(&w->ops[m->n], op->path, data, len, acl_for(w, op->path), ZOO_PERSISTENT, NULL, 0);
+        break;
+    case MG_ZK_DELETE: zoo_delete_op_init(&w->ops[m->n], op->path, -1); break;
+    case MG_ZK_APPEND:
+        zoo_create_op_init(&w->ops[m->n], op->path, data, len, acl_for(w, op->path), ZOO_PERSISTENT_SEQUENTIAL,
+                           NULL, 0);
+        break;
+    }
+    return m->n++;
+}
+
+/* The failing op of a failed multi: its index and code (-1 if none reported). */
+static int failing_op(const mg_zk_writer *w, int n, int *code) {
+    for (int i = 0; i < n; i++) {
+        int e = w->results[i].err;
+        if (e != ZOK && e != ZRUNTIMEINCONSISTENCY) {
+            *code = e;
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* After a lost connection the multi may have been applied: /migration then holds
+ * exactly what it set, one version later. */
+static bool migration_write_landed(mg_zk_writer *w, const multi_ctx *m) {
+    char buf[1024];
+    int len = sizeof buf;
+    struct Stat st;
+    if (!m->sets_migration || get_node(w, MIGRATION_PATH, buf, &len, &st) != ZOK) return false;
+    return st.version == w->mig.zk_version + 1 && len == (int)strlen(w->mig_json) &&
+           memcmp(buf, w->mig_json, (size_t)len) == 0;
+}
+
+enum { SENT_OK = 0, SENT_OP_FAILED = 1 }; /* else MG_ZK_FENCED or an error code */
+
+/* Sends the multi in w->ops[0..m->n). SENT_OP_FAILED: a plan op failed with *op_code. */
+static int send_multi(mg_zk_writer *w, multi_ctx *m, mg_zk_exec_stats *st, int *op_index, int *op_code,
+                      kr_error *err) {
+    assert(m->n > 0 && m->n <= MG_ZK_MULTI_MAX_OPS);
+    bool lost = false;
+    for (int attempt = 0;; attempt++) {
+        if (w->o.write_delay_ms) sleep_ms(w->o.write_delay_ms);
+        memset(w->results, 0, (size_t)m->n * sizeof *w->results);
+        int zrc = w->zh ? zoo_multi(w->zh, m->n, w->ops, w->results) : ZCONNECTIONLOSS;
+        if (zrc == ZOK) {
+            if (m->sets_migration) w->mig.zk_version = w->mig_stat.version;
+            st->multis++;
+            return SENT_OK;
+        }
+        int code = zrc, i = failing_op(w, m->n, &code);
+        if (i == 0 && (code == ZBADVERSION || code == ZNONODE)) {
+            kr_fail(err, MG_ZK_FENCED, "%s moved past version %d: another controller claimed ZooKeeper",
+                    EPOCH_PATH, w->epoch_zk_version);
+            return MG_ZK_FENCED;
+        }
+        bool on_migration = i >= 0 && ((!m->sets_migration && i == 1) || (m->sets_migration && i == m->n - 1));
+        if (on_migration && (code == ZBADVERSION || code == ZNONODE)) {
+            if (lost && migration_write_landed(w, m)) {
+                w->mig.zk_version++;
+                st->multis++;
+                return SENT_OK;
+            }
+            kr_fail(err, MG_ZK_FENCED, "%s moved past version %d: another KRaft controller is making writes",
+                    MIGRATION_PATH, w->mig.zk_version);
+            return MG_ZK_FENCED;
+        }
+        if (i >= m->first_plan && (code == ZNODEEXISTS || code == ZNONODE || code == ZNOTEMPTY)) {
+            *op_index = i;
+            *op_code = code;
+            return SENT_OP_FAILED;
+        }
+        if (i < 0 && attempt < max_retries(w) && w->zh && retryable(w, zrc)) {
+            lost = true;
+            st->retries++;
+            kr_logger_printf(&w->o.log, KR_LOG_LEVEL_WARN, "migration: ZooKeeper multi: %s; retrying", zerror(zrc));
+            backoff(w, attempt);
+            continue;
+        }
+        if (i < 0 && !w->zh && attempt < max_retries(w)) { /* a session could not be reopened yet */
+            kr_error e;
+            backoff(w, attempt);
+            if (session_open(w, &e) == KR_OK) lost = true;
+            continue;
+        }
+        const char *path = i >= 0 ? "(op)" : "";
+        return kr_fail(err, KR_ERR_IO, "ZooKeeper multi failed: %s %s", zerror(code), path);
+    }
+}
+
+/* ---------- one op at a time, exact semantics (zk_ops.h) ---------- */
+
+static int single(mg_zk_writer *w, const zoo_op_t *op, mg_zk_exec_stats *st, int *code, kr_error *err) {
+    multi_ctx m;
+    fence_begin(w, &m, false);
+    w->ops[m.n++] = *op;
+    int idx = 0;
+    *code = ZOK;
+    int rc = send_multi(w, &m, st, &idx, code, err);
+    return rc == SENT_OP_FAILED ? KR_OK : rc; /* *code says which */
+}
+
+static int create_parents(mg_zk_writer *w, const char *path, mg_zk_exec_stats *st, kr_error *err) {
+    char buf[1024];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return kr_fail(err, KR_ERR_INVALID, "znode path too long: %.64s...", path);
+    int depth = 0;
+    for (char *s = buf + 1; *s; s++) {
+        if (*s != '/') continue;
+        if (++depth > MG_ZK_MAX_DEPTH) return kr_fail(err, KR_ERR_INVALID, "%s: deeper than %d", path, MG_ZK_MAX_DEPTH);
+        *s = '\0';
+        zoo_op_t op;
+        zoo_create_op_init(&op, buf, NULL, -1, acl_for(w, buf), ZOO_PERSISTENT, NULL, 0);
+        int code, rc = single(w, &op, st, &code, err);
+        if (rc != KR_OK) return rc;
+        if (code != ZOK && code != ZNODEEXISTS) return fail_zk(err, code, "create", buf);
+        *s = '/';
+    }
+    return KR_OK;
+}
+
+static int exact_put(mg_zk_writer *w, const mg_zk_op *op, mg_zk_exec_stats *st, kr_error *err) {
+    bool exists = op->exists;
+    const char *data = (const char *)op->data;
+    int len = op->data ? op->len : -1;
+    for (int attempt = 0; attempt < 6; attempt++) {
+        zoo_op_t z;
+        if (exists) zoo_set_op_init(&z, op->path, data, len, -1, NULL);
+        else zoo_create_op_init(&z, op->path, data, len, acl_for(w, op->path), ZOO_PERSISTENT, NULL, 0);
+        int code, rc = single(w, &z, st, &code, err);
+        if (rc != KR_OK || code == ZOK) return rc;
+        if (exists && code == ZNONODE) exists = false;
+        else if (!exists && code == ZNODEEXISTS) exists = true;
+        else if (!exists && code == ZNONODE) rc = create_parents(w, op->path, st, err);
+        else return fail_zk(err, code, exists ? "set" : "create", op->path);
+        if (rc != KR_OK) return rc;
+    }
+    return kr_fail(err, KR_ERR_IO, "ZooKeeper put %s: the znode keeps appearing and disappearing", op->path);
+}
+
+static int exact_delete(mg_zk_writer *w, const char *path, int depth, mg_zk_exec_stats *st, kr_error *err) {
+    if (depth > MG_ZK_MAX_DEPTH) return kr_fail(err, KR_ERR_INVALID, "%s: deeper than %d", path, MG_ZK_MAX_DEPTH);
+    for (int attempt = 0; attempt < 4; attempt++) {
+        zoo_op_t z;
+        zoo_delete_op_init(&z, path, -1);
+        int code, rc = single(w, &z, st, &code, err);
+        if (rc != KR_OK || code == ZOK || code == ZNONODE) return rc;
+        if (code != ZNOTEMPTY) return fail_zk(err, code, "delete", path);
+        struct String_vector kids = {0, NULL};
+        int zrc = w->zh ? zoo_get_children(w->zh, path, 0, &kids) : ZCONNECTIONLOSS;
+        if (zrc == ZNONODE) return KR_OK;
+        if (zrc != ZOK) return fail_zk(err, zrc, "get children of", path);
+        for (int i = 0; rc == KR_OK && i < kids.count; i++) {
+            size_t n = strlen(path) + strlen(kids.data[i]) + 2;
+            char *child = malloc(n);
+            if (!child) rc = kr_fail(err, KR_ERR_NOMEM, "out of memory");
+            else {
+                snprintf(child, n, "%s%s%s", path, strcmp(path, "/") ? "/" : "", kids.data[i]);
+                rc = exact_delete(w, child, depth + 1, st, err);
+                free(child);
+            }
+        }
+        deallocate_String_vector(&kids);
+        if (rc != KR_OK) return rc;
+    }
+    return kr_fail(err, KR_ERR_IO, "ZooKeeper delete %s: children keep appearing", path);
+}
+
+static int exact_append(mg_zk_writer *w, const mg_zk_op *op, mg_zk_exec_stats *st, kr_error *err) {
+    for (int attempt = 0; attempt < 2; attempt++) {
+        zoo_op_t z;
+        zoo_create_op_init(&z, op->path, (const char *)op->data, op->data ? op->len : -1, acl_for(w, op->path),
+                           ZOO_PERSISTENT_SEQUENTIAL, NULL, 0);
+        int code, rc = single(w, &z, st, &code, err);
+        if (rc != KR_OK || code == ZOK) return rc;
+        if (code != ZNONODE) return fail_zk(err, code, "create sequential", op->path);
+        if ((rc = create_parents(w, op->path, st, err)) != KR_OK) return rc;
+    }
+    return kr_fail(err, KR_ERR_IO, "ZooKeeper create sequential %s: the parent keeps disappearing", op->path);
+}
+
+static int exact_op(mg_zk_writer *w, const mg_zk_op *op, mg_zk_exec_stats *st, kr_error *err) {
+    st->fallback_ops++;
+    switch (op->kind) {
+    case MG_ZK_PUT: return exact_put(w, op, st, err);
+    case MG_ZK_DELETE: return exact_delete(w, op->path, 0, st, err);
+    case MG_ZK_APPEND: return exact_append(w, op, st, err);
+    }
+    return kr_fail(err, KR_ERR_INVALID, "unknown ZooKeeper op kind %d", (int)op->kind);
+}
+
+/* ---------- plans ---------- */
+
+static size_t op_bytes(const mg_zk_op *op) { return (op->data && op->len > 0 ? (size_t)op->len : 0) + strlen(op->path); }
+
+/* A DELETE believed absent cannot be expressed in a multi (it would fail NONODE): it runs alone. */
+static bool runs_alone(const mg_zk_op *op) { return op->kind == MG_ZK_DELETE && !op->exists; }
+
+/* Ops [from, *to) fitting one multi. */
+static size_t chunk_end(const mg_zk_ops *ops, size_t from) {
+    if (runs_alone(&ops->v[from])) return from + 1;
+    size_t bytes = 0, to = from;
+    while (to < ops->n && to - from < MG_ZK_MULTI_MAX_OPS - MAX_FENCE_OPS && !runs_alone(&ops->v[to])) {
+        size_t b = op_bytes(&ops->v[to]);
+        if (to > from && bytes + b > MG_ZK_MULTI_MAX_BYTES) break;
+        bytes += b;
+        to++;
+    }
+    return to;
+}
+
+static int execute_chunk(mg_zk_writer *w, const mg_zk_ops *ops, size_t from, size_t to, bool last, int64_t offset,
+                         int32_t offset_epoch, mg_zk_exec_stats *st, kr_error *err) {
+    multi_ctx m = {.offset = offset, .offset_epoch = offset_epoch};
+    int rc = SENT_OP_FAILED, idx = -1, code = ZOK;
+    if (!(to == from + 1 && runs_alone(&ops->v[from]))) {
+        fence_begin(w, &m, last);
+        for (size_t i = from; i < to; i++) add_plan_op(w, &m, &ops->v[i]);
+        fence_end(w, &m);
+        rc = send_multi(w, &m, st, &idx, &code, err);
+        if (rc == SENT_OK) {
+            for (size_t i = from; i < to; i++) st->bytes += ops->v[i].data && ops->v[i].len > 0 ? ops->v[i].len : 0;
+            st->ops += (int64_t)(to - from);
+            return KR_OK;
+        }
+        if (rc != SENT_OP_FAILED) return rc;
+        char d[256];
+        mg_zk_op_describe(&ops->v[from + (size_t)(idx - m.first_plan)], d, sizeof d);
+        kr_logger_printf(&w->o.log, KR_LOG_LEVEL_DEBUG, "migration: multi of %zu ops failed at %s (%s); redoing one by one",
+                         to - from, d, zerror(code));
+    }
+    for (size_t i = from; i < to; i++) {
+        rc = exact_op(w, &ops->v[i], st, err);
+        if (rc != KR_OK) return rc;
+        st->bytes += ops->v[i].data && ops->v[i].len > 0 ? ops->v[i].len : 0;
+        st->ops++;
+    }
+    if (!last) return KR_OK;
+    fence_begin(w, &m, true); /* the chunk's /migration update, alone */
+    fence_end(w, &m);
+    rc = send_multi(w, &m, st, &idx, &code, err);
+    return rc == SENT_OP_FAILED ? fail_zk(err, code, "set", MIGRATION_PATH) : rc;
+}
+
+int mg_zk_writer_execute(mg_zk_writer *w, const mg_zk_ops *ops, int64_t offset, int32_t offset_epoch,
+                         mg_zk_exec_stats *st, kr_error *err) {
+    if (!w->claimed) return kr_fail(err, KR_ERR_INVALID, "ZooKeeper controllership is not claimed");
+    size_t from = 0;
+    for (size_t guard = 0; guard <= ops->n; guard++) {
+        size_t to = ops->n ? chunk_end(ops, from) : 0;
+        bool last = to >= ops->n;
+        int rc = execute_chunk(w, ops, from, to, last, offset, offset_epoch, st, err);
+        if (rc != KR_OK) {
+            if (rc == MG_ZK_FENCED) {
+                w->claimed = false;
+                kr_logger_printf(&w->o.log, KR_LOG_LEVEL_WARN, "migration: fenced: %s", err->message);
+            }
+            return rc;
+        }
+        if (last) {
+            w->mig.metadata_offset = offset;
+            w->mig.metadata_epoch = offset_epoch;
+            return KR_OK;
+        }
+        from = to;
+    }
+    return kr_fail(err, KR_ERR_INVALID, "ZooKeeper plan of %zu ops did not finish", ops->n);
+}
