@@ -416,6 +416,7 @@ static void do_sync(mg_dual_write *d) {
                  ? KR_OK
                  : kr_fail(&err, KR_ERR_IO, "reading the ZooKeeper tree: %s", zerr.message);
     int64_t t_read = mono_ms();
+    uint64_t znodes = rs.znodes;
     mg_zk_plan_stats ps = {0};
     mg_zk_exec_stats xs = {0};
     mg_zk_plan_options po;
@@ -442,7 +443,7 @@ static void do_sync(mg_dual_write *d) {
     int64_t t1 = mono_ms();
     LOG(d, KR_LOG_LEVEL_INFO, "migration: reconciled %zu ops in %" PRId64 " ms (read %" PRIu64 " znodes in %" PRId64 " ms; %s); offset %" PRId64
         " epoch %d",
-        n_ops, t1 - t0, rs.znodes, t_read - t0, st, image_offset(d), d->applied_epoch);
+        n_ops, t1 - t0, znodes, t_read - t0, st, image_offset(d), d->applied_epoch);
     d->last_reconcile_ms = t1;
     set_state(d, DW_DUAL_WRITE, "reconciled");
 }

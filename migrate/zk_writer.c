@@ -20,9 +20,18 @@
 #define RETRY_BACKOFF_MS 100
 #define RETRY_BACKOFF_MAX_MS 2000
 
+#define MAX_OWNED_PATHS (MG_ZK_MULTI_MAX_OPS + 64)
+
 struct mg_zk_writer {
     mg_zk_writer_options o;
     char *connect, *auth;
+    /* The chroot is applied here, not by the C client: its zoo_amulti frees a
+     * chrooted path twice when the session has expired (3.8's
+     * Request_path_init frees it, then zoo_amulti again). */
+    char *hosts, *chroot; /* chroot "" = none */
+    char *epoch_full, *migration_full; /* the fencing znodes' server-side paths */
+    char *owned[MAX_OWNED_PATHS]; /* full paths handed to the client, freed after each request */
+    int n_owned;
     zhandle_t *zh;
     bool authenticated;
     mg_zk_migration mig;
@@ -77,6 +86,46 @@ static const struct ACL_vector *acl_for(mg_zk_writer *w, const char *path) {
     }
 }
 
+/* zoo_multi on a handle whose session has expired frees paths it never
+ * allocated (3.8's zoo_amulti skips the request init after the first op fails
+ * on the state, then frees the stale path of the previous op): never call it
+ * then. The state only turns negative on the client's IO thread when the
+ * server refuses a reconnection, so checking right before the call leaves a
+ * window of microseconds after a pause of a whole session timeout. */
+static int multi(mg_zk_writer *w, int n) {
+    if (!w->zh) return ZCONNECTIONLOSS;
+    if (zoo_state(w->zh) < 0) return ZSESSIONEXPIRED; /* expired or auth failed */
+    memset(w->results, 0, (size_t)n * sizeof *w->results);
+    return zoo_multi(w->zh, n, w->ops, w->results);
+}
+
+/* ---------- paths ---------- */
+
+/* The server-side path of `path` (chroot prepended); valid until release_paths.
+ * NULL only when out of memory or too many paths are held (callers fail). */
+static char *Z(mg_zk_writer *w, const char *path) {
+    if (w->n_owned == MAX_OWNED_PATHS) return NULL;
+    size_t a = strlen(w->chroot), b = strlen(path);
+    char *full = malloc(a + b + 1);
+    if (!full) return NULL;
+    memcpy(full, w->chroot, a);
+    memcpy(full + a, path, b + 1);
+    if (a && b == 1) full[a] = '\0'; /* "/" under a chroot is the chroot itself */
+    w->owned[w->n_owned++] = full;
+    return full;
+}
+
+/* The same into a caller's buffer, for single requests. */
+static const char *full_path(const mg_zk_writer *w, const char *path, char *buf, size_t cap) {
+    int n = snprintf(buf, cap, "%s%s", w->chroot, w->chroot[0] && !strcmp(path, "/") ? "" : path);
+    return n > 0 && (size_t)n < cap ? buf : NULL;
+}
+
+static void release_paths(mg_zk_writer *w) {
+    for (int i = 0; i < w->n_owned; i++) free(w->owned[i]);
+    w->n_owned = 0;
+}
+
 /* ---------- session ---------- */
 
 static int fail_zk(kr_error *err, int zrc, const char *what, const char *path) {
@@ -84,7 +133,7 @@ static int fail_zk(kr_error *err, int zrc, const char *what, const char *path) {
 }
 
 static int session_open(mg_zk_writer *w, kr_error *err) {
-    zr_connect_opts co = {.connect = w->connect,
+    zr_connect_opts co = {.connect = w->hosts,
                           .session_timeout_ms = w->o.session_timeout_ms,
                           .auth = w->auth};
     zr_error zerr = {0};
@@ -124,7 +173,9 @@ static int get_node(mg_zk_writer *w, const char *path, char *buf, int *len, stru
     for (int attempt = 0; attempt <= max_retries(w); attempt++) {
         if (!w->zh) return ZCONNECTIONLOSS;
         *len = cap;
-        zrc = zoo_get(w->zh, path, 0, buf, len, st);
+        char fb[2048];
+        const char *full = full_path(w, path, fb, sizeof fb);
+        zrc = full ? zoo_get(w->zh, full, 0, buf, len, st) : ZBADARGUMENTS;
         if (zrc == ZOK || zrc == ZNONODE || !retryable(w, zrc)) return zrc;
         backoff(w, attempt);
     }
@@ -143,8 +194,11 @@ static int ensure_path(mg_zk_writer *w, const char *path, const char *data, int 
         int zrc = ZOK;
         for (int attempt = 0; attempt <= max_retries(w); attempt++) {
             if (!w->zh) return kr_fail(err, KR_ERR_IO, "no ZooKeeper session");
-            zrc = zoo_create(w->zh, buf, last ? data : NULL, last ? len : -1, acl_for(w, buf), ZOO_PERSISTENT,
-                             NULL, 0);
+            char fb[2048];
+            const char *full = full_path(w, buf, fb, sizeof fb);
+            zrc = full ? zoo_create(w->zh, full, last ? data : NULL, last ? len : -1, acl_for(w, buf), ZOO_PERSISTENT,
+                                    NULL, 0)
+                       : ZBADARGUMENTS;
             if (zrc == ZOK || zrc == ZNODEEXISTS || !retryable(w, zrc)) break;
             backoff(w, attempt);
         }
@@ -152,6 +206,23 @@ static int ensure_path(mg_zk_writer *w, const char *path, const char *data, int 
         if (last) return KR_OK;
         *s = '/';
     }
+}
+
+/* The chroot znode and its ancestors (the C client would have required them too). */
+static int ensure_chroot(mg_zk_writer *w, kr_error *err) {
+    char buf[1024];
+    if (snprintf(buf, sizeof buf, "%s", w->chroot) >= (int)sizeof buf)
+        return kr_fail(err, KR_ERR_INVALID, "chroot too long: %.64s...", w->chroot);
+    for (char *s = buf + 1; buf[0]; s++) {
+        bool last = *s == '\0';
+        if (*s != '/' && !last) continue;
+        *s = '\0';
+        int zrc = w->zh ? zoo_create(w->zh, buf, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, ZOO_PERSISTENT, NULL, 0) : ZCONNECTIONLOSS;
+        if (zrc != ZOK && zrc != ZNODEEXISTS && zrc != ZNOAUTH) return fail_zk(err, zrc, "create chroot", buf);
+        if (last) break;
+        *s = '/';
+    }
+    return KR_OK;
 }
 
 static int decode_znode(const char *path, const char *data, int len, const struct Stat *st, zr_model *m,
@@ -187,6 +258,7 @@ int mg_zk_writer_read_migration(mg_zk_writer *w, kr_error *err) {
 }
 
 const mg_zk_migration *mg_zk_writer_migration(const mg_zk_writer *w) { return &w->mig; }
+void *mg_zk_writer_session(mg_zk_writer *w) { return w->zh; }
 bool mg_zk_writer_claimed(const mg_zk_writer *w) { return w->claimed; }
 
 int mg_zk_writer_open(const mg_zk_writer_options *o, mg_zk_writer **out, kr_error *err) {
@@ -196,6 +268,16 @@ int mg_zk_writer_open(const mg_zk_writer_options *o, mg_zk_writer **out, kr_erro
     w->o = *o;
     if (w->o.session_timeout_ms <= 0) w->o.session_timeout_ms = 18000;
     w->connect = strdup(o->connect ? o->connect : "");
+    const char *slash = w->connect ? strchr(w->connect, '/') : NULL;
+    w->hosts = w->connect ? strndup(w->connect, slash ? (size_t)(slash - w->connect) : strlen(w->connect)) : NULL;
+    w->chroot = strdup(slash && strcmp(slash, "/") ? slash : "");
+    if (w->chroot) {
+        size_t n = strlen(w->chroot);
+        while (n > 1 && w->chroot[n - 1] == '/') w->chroot[--n] = '\0'; /* "/a/" = "/a" */
+    }
+    char fb[2048];
+    w->epoch_full = w->chroot && full_path(w, EPOCH_PATH, fb, sizeof fb) ? strdup(fb) : NULL;
+    w->migration_full = w->chroot && full_path(w, MIGRATION_PATH, fb, sizeof fb) ? strdup(fb) : NULL;
     w->auth = o->auth && *o->auth ? strdup(o->auth) : NULL;
     w->o.connect = w->o.auth = NULL; /* the copies above are what the writer uses */
     w->authenticated = w->auth != NULL;
@@ -204,8 +286,12 @@ int mg_zk_writer_open(const mg_zk_writer_options *o, mg_zk_writer **out, kr_erro
     w->creator_read_acls[0] = (struct ACL){ZOO_PERM_ALL, ZOO_AUTH_IDS};
     w->creator_read_acls[1] = (struct ACL){ZOO_PERM_READ, ZOO_ANYONE_ID_UNSAFE};
     w->creator_read = (struct ACL_vector){2, w->creator_read_acls};
-    int rc = !w->connect || (o->auth && *o->auth && !w->auth) ? kr_fail(err, KR_ERR_NOMEM, "out of memory") : KR_OK;
+    int rc = !w->connect || !w->hosts || !w->chroot || !w->epoch_full || !w->migration_full ||
+                     (o->auth && *o->auth && !w->auth)
+                 ? kr_fail(err, KR_ERR_NOMEM, "out of memory")
+                 : KR_OK;
     if (rc == KR_OK) rc = session_open(w, err);
+    if (rc == KR_OK) rc = ensure_chroot(w, err);
     for (size_t i = 0; rc == KR_OK && i < sizeof PERSISTENT_PATHS / sizeof *PERSISTENT_PATHS; i++)
         rc = ensure_path(w, PERSISTENT_PATHS[i], NULL, -1, err);
     static const char initial[] = "{\"version\":0,\"kraft_controller_id\":-1,\"kraft_controller_epoch\":-1,"
@@ -231,7 +317,12 @@ void mg_zk_writer_close(mg_zk_writer *w) {
         memset(w->auth, 0, strlen(w->auth));
         free(w->auth);
     }
+    release_paths(w);
     free(w->connect);
+    free(w->hosts);
+    free(w->chroot);
+    free(w->epoch_full);
+    free(w->migration_full);
     free(w);
 }
 
@@ -284,12 +375,14 @@ int mg_zk_writer_claim(mg_zk_writer *w, int32_t kraft_epoch, int32_t *zk_control
              w->o.node_id, wall_ms(), kraft_epoch);
     struct Stat new_est;
     int n = 0;
-    zoo_set_op_init(&w->ops[n++], EPOCH_PATH, next_epoch, (int)strlen(next_epoch), est.version, &new_est);
-    if (had_controller) zoo_delete_op_init(&w->ops[n++], CONTROLLER_PATH, cst.version);
-    zoo_create_op_init(&w->ops[n++], CONTROLLER_PATH, controller, (int)strlen(controller),
+    const char *controller_path = Z(w, CONTROLLER_PATH);
+    if (!controller_path) return kr_fail(err, KR_ERR_NOMEM, "out of memory");
+    zoo_set_op_init(&w->ops[n++], w->epoch_full, next_epoch, (int)strlen(next_epoch), est.version, &new_est);
+    if (had_controller) zoo_delete_op_init(&w->ops[n++], controller_path, cst.version);
+    zoo_create_op_init(&w->ops[n++], controller_path, controller, (int)strlen(controller),
                        acl_for(w, CONTROLLER_PATH), ZOO_PERSISTENT, NULL, 0);
-    memset(w->results, 0, (size_t)n * sizeof *w->results);
-    zrc = w->zh ? zoo_multi(w->zh, n, w->ops, w->results) : ZCONNECTIONLOSS;
+    zrc = multi(w, n);
+    release_paths(w);
     if (zrc == ZBADVERSION || zrc == ZNONODE || zrc == ZNODEEXISTS)
         return kr_fail(err, KR_ERR_INVALID, "claim lost a race on %s / %s (%s)", EPOCH_PATH, CONTROLLER_PATH,
                        zerror(zrc));
@@ -304,7 +397,7 @@ int mg_zk_writer_claim(mg_zk_writer *w, int32_t kraft_epoch, int32_t *zk_control
     if (rc != KR_OK) return rc;
     migration_json(w, w->mig.metadata_offset, w->mig.metadata_epoch);
     struct Stat mst;
-    zrc = zoo_set2(w->zh, MIGRATION_PATH, w->mig_json, (int)strlen(w->mig_json), -1, &mst);
+    zrc = zoo_set2(w->zh, w->migration_full, w->mig_json, (int)strlen(w->mig_json), -1, &mst);
     if (zrc != ZOK) return fail_zk(err, zrc, "set", MIGRATION_PATH);
     w->mig.controller_id = w->o.node_id;
     w->mig.controller_epoch = kraft_epoch;
@@ -329,8 +422,8 @@ typedef struct multi_ctx {
 
 static void fence_begin(mg_zk_writer *w, multi_ctx *m, bool sets_migration) {
     m->n = 0;
-    zoo_check_op_init(&w->ops[m->n++], EPOCH_PATH, w->epoch_zk_version);
-    if (!sets_migration) zoo_check_op_init(&w->ops[m->n++], MIGRATION_PATH, w->mig.zk_version);
+    zoo_check_op_init(&w->ops[m->n++], w->epoch_full, w->epoch_zk_version);
+    if (!sets_migration) zoo_check_op_init(&w->ops[m->n++], w->migration_full, w->mig.zk_version);
     m->first_plan = m->n;
     m->sets_migration = sets_migration;
 }
@@ -338,25 +431,27 @@ static void fence_begin(mg_zk_writer *w, multi_ctx *m, bool sets_migration) {
 static void fence_end(mg_zk_writer *w, multi_ctx *m) {
     if (!m->sets_migration) return;
     migration_json(w, m->offset, m->offset_epoch);
-    zoo_set_op_init(&w->ops[m->n++], MIGRATION_PATH, w->mig_json, (int)strlen(w->mig_json), w->mig.zk_version,
+    zoo_set_op_init(&w->ops[m->n++], w->migration_full, w->mig_json, (int)strlen(w->mig_json), w->mig.zk_version,
                     &w->mig_stat);
 }
 
-static int add_plan_op(mg_zk_writer *w, multi_ctx *m, const mg_zk_op *op) {
+static bool add_plan_op(mg_zk_writer *w, multi_ctx *m, const mg_zk_op *op) {
     const char *data = (const char *)op->data;
     int len = op->data ? op->len : -1;
+    const char *full = Z(w, op->path);
+    if (!full) return false;
     switch (op->kind) {
     case MG_ZK_PUT:
-        if (op->exists) zoo_set_op_init(&w->ops[m->n], op->path, data, len, -1, NULL);
-        else zoo_create_op_init(&w->ops[m->n], op->path, data, len, acl_for(w, op->path), ZOO_PERSISTENT, NULL, 0);
+        if (op->exists) zoo_set_op_init(&w->ops[m->n], full, data, len, -1, NULL);
+        else zoo_create_op_init(&w->ops[m->n], full, data, len, acl_for(w, op->path), ZOO_PERSISTENT, NULL, 0);
         break;
-    case MG_ZK_DELETE: zoo_delete_op_init(&w->ops[m->n], op->path, -1); break;
+    case MG_ZK_DELETE: zoo_delete_op_init(&w->ops[m->n], full, -1); break;
     case MG_ZK_APPEND:
-        zoo_create_op_init(&w->ops[m->n], op->path, data, len, acl_for(w, op->path), ZOO_PERSISTENT_SEQUENTIAL,
-                           NULL, 0);
+        zoo_create_op_init(&w->ops[m->n], full, data, len, acl_for(w, op->path), ZOO_PERSISTENT_SEQUENTIAL, NULL, 0);
         break;
     }
-    return m->n++;
+    m->n++;
+    return true;
 }
 
 /* The failing op of a failed multi: its index and code (-1 if none reported). */
@@ -385,14 +480,13 @@ static bool migration_write_landed(mg_zk_writer *w, const multi_ctx *m) {
 enum { SENT_OK = 0, SENT_OP_FAILED = 1 }; /* else MG_ZK_FENCED or an error code */
 
 /* Sends the multi in w->ops[0..m->n). SENT_OP_FAILED: a plan op failed with *op_code. */
-static int send_multi(mg_zk_writer *w, multi_ctx *m, mg_zk_exec_stats *st, int *op_index, int *op_code,
-                      kr_error *err) {
+static int send_multi_once(mg_zk_writer *w, multi_ctx *m, mg_zk_exec_stats *st, int *op_index, int *op_code,
+                           kr_error *err) {
     assert(m->n > 0 && m->n <= MG_ZK_MULTI_MAX_OPS);
     bool lost = false;
     for (int attempt = 0;; attempt++) {
         if (w->o.write_delay_ms) sleep_ms(w->o.write_delay_ms);
-        memset(w->results, 0, (size_t)m->n * sizeof *w->results);
-        int zrc = w->zh ? zoo_multi(w->zh, m->n, w->ops, w->results) : ZCONNECTIONLOSS;
+        int zrc = multi(w, m->n);
         if (zrc == ZOK) {
             if (m->sets_migration) w->mig.zk_version = w->mig_stat.version;
             st->multis++;
@@ -438,6 +532,14 @@ static int send_multi(mg_zk_writer *w, multi_ctx *m, mg_zk_exec_stats *st, int *
     }
 }
 
+/* The multi's paths are released whatever happened. */
+static int send_multi(mg_zk_writer *w, multi_ctx *m, mg_zk_exec_stats *st, int *op_index, int *op_code,
+                      kr_error *err) {
+    int rc = send_multi_once(w, m, st, op_index, op_code, err);
+    release_paths(w);
+    return rc;
+}
+
 /* ---------- one op at a time, exact semantics (zk_ops.h) ---------- */
 
 static int single(mg_zk_writer *w, const zoo_op_t *op, mg_zk_exec_stats *st, int *code, kr_error *err) {
@@ -460,7 +562,9 @@ static int create_parents(mg_zk_writer *w, const char *path, mg_zk_exec_stats *s
         if (++depth > MG_ZK_MAX_DEPTH) return kr_fail(err, KR_ERR_INVALID, "%s: deeper than %d", path, MG_ZK_MAX_DEPTH);
         *s = '\0';
         zoo_op_t op;
-        zoo_create_op_init(&op, buf, NULL, -1, acl_for(w, buf), ZOO_PERSISTENT, NULL, 0);
+        const char *full = Z(w, buf);
+        if (!full) return kr_fail(err, KR_ERR_NOMEM, "out of memory");
+        zoo_create_op_init(&op, full, NULL, -1, acl_for(w, buf), ZOO_PERSISTENT, NULL, 0);
         int code, rc = single(w, &op, st, &code, err);
         if (rc != KR_OK) return rc;
         if (code != ZOK && code != ZNODEEXISTS) return fail_zk(err, code, "create", buf);
@@ -475,8 +579,10 @@ static int exact_put(mg_zk_writer *w, const mg_zk_op *op, mg_zk_exec_stats *st, 
     int len = op->data ? op->len : -1;
     for (int attempt = 0; attempt < 6; attempt++) {
         zoo_op_t z;
-        if (exists) zoo_set_op_init(&z, op->path, data, len, -1, NULL);
-        else zoo_create_op_init(&z, op->path, data, len, acl_for(w, op->path), ZOO_PERSISTENT, NULL, 0);
+        const char *full = Z(w, op->path);
+        if (!full) return kr_fail(err, KR_ERR_NOMEM, "out of memory");
+        if (exists) zoo_set_op_init(&z, full, data, len, -1, NULL);
+        else zoo_create_op_init(&z, full, data, len, acl_for(w, op->path), ZOO_PERSISTENT, NULL, 0);
         int code, rc = single(w, &z, st, &code, err);
         if (rc != KR_OK || code == ZOK) return rc;
         if (exists && code == ZNONODE) exists = false;
@@ -492,12 +598,16 @@ static int exact_delete(mg_zk_writer *w, const char *path, int depth, mg_zk_exec
     if (depth > MG_ZK_MAX_DEPTH) return kr_fail(err, KR_ERR_INVALID, "%s: deeper than %d", path, MG_ZK_MAX_DEPTH);
     for (int attempt = 0; attempt < 4; attempt++) {
         zoo_op_t z;
-        zoo_delete_op_init(&z, path, -1);
+        const char *full = Z(w, path);
+        if (!full) return kr_fail(err, KR_ERR_NOMEM, "out of memory");
+        zoo_delete_op_init(&z, full, -1);
         int code, rc = single(w, &z, st, &code, err);
         if (rc != KR_OK || code == ZOK || code == ZNONODE) return rc;
         if (code != ZNOTEMPTY) return fail_zk(err, code, "delete", path);
         struct String_vector kids = {0, NULL};
-        int zrc = w->zh ? zoo_get_children(w->zh, path, 0, &kids) : ZCONNECTIONLOSS;
+        char fb[2048];
+        const char *fp = full_path(w, path, fb, sizeof fb);
+        int zrc = !fp ? ZBADARGUMENTS : w->zh ? zoo_get_children(w->zh, fp, 0, &kids) : ZCONNECTIONLOSS;
         if (zrc == ZNONODE) return KR_OK;
         if (zrc != ZOK) return fail_zk(err, zrc, "get children of", path);
         for (int i = 0; rc == KR_OK && i < kids.count; i++) {
@@ -519,7 +629,9 @@ static int exact_delete(mg_zk_writer *w, const char *path, int depth, mg_zk_exec
 static int exact_append(mg_zk_writer *w, const mg_zk_op *op, mg_zk_exec_stats *st, kr_error *err) {
     for (int attempt = 0; attempt < 2; attempt++) {
         zoo_op_t z;
-        zoo_create_op_init(&z, op->path, (const char *)op->data, op->data ? op->len : -1, acl_for(w, op->path),
+        const char *full = Z(w, op->path);
+        if (!full) return kr_fail(err, KR_ERR_NOMEM, "out of memory");
+        zoo_create_op_init(&z, full, (const char *)op->data, op->data ? op->len : -1, acl_for(w, op->path),
                            ZOO_PERSISTENT_SEQUENTIAL, NULL, 0);
         int code, rc = single(w, &z, st, &code, err);
         if (rc != KR_OK || code == ZOK) return rc;
@@ -565,7 +677,11 @@ static int execute_chunk(mg_zk_writer *w, const mg_zk_ops *ops, size_t from, siz
     int rc = SENT_OP_FAILED, idx = -1, code = ZOK;
     if (!(to == from + 1 && runs_alone(&ops->v[from]))) {
         fence_begin(w, &m, last);
-        for (size_t i = from; i < to; i++) add_plan_op(w, &m, &ops->v[i]);
+        for (size_t i = from; i < to; i++)
+            if (!add_plan_op(w, &m, &ops->v[i])) {
+                release_paths(w);
+                return kr_fail(err, KR_ERR_NOMEM, "out of memory");
+            }
         fence_end(w, &m);
         rc = send_multi(w, &m, st, &idx, &code, err);
         if (rc == SENT_OK) {

@@ -87,6 +87,9 @@ bool mg_zk_writer_claimed(const mg_zk_writer *w);
 int mg_zk_writer_execute(mg_zk_writer *w, const mg_zk_ops *ops, int64_t offset, int32_t offset_epoch,
                          mg_zk_exec_stats *st, kr_error *err);
 
+/* Tests only: the current session handle (a zhandle_t *), to expire it from outside. */
+void *mg_zk_writer_session(mg_zk_writer *w);
+
 /* The ACL rule, exposed for tests: 0 world ALL, 1 creator ALL, 2 creator ALL + world READ. */
 int mg_zk_acl_kind(bool authenticated, bool set_acl, const char *path);
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #define THREADED 1
 #include <zookeeper/zookeeper.h>
@@ -283,6 +284,41 @@ static void test_big_plan_is_chunked(void **state) {
     zr_session_close(zh);
 }
 
+static void expire_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx) {
+    (void)zh, (void)type, (void)state, (void)path, (void)ctx;
+}
+
+/* The writer's session is expired by the server (another handle on the same
+ * session id closes it): the next write opens a new session and lands. */
+static void test_expired_session_is_replaced(void **state) {
+    (void)state;
+    char connect[300];
+    new_chroot(connect, sizeof connect);
+    zhandle_t *zh = raw_session(connect, NULL);
+    zk_mode_controller(zh);
+    captured cap = {0};
+    mg_zk_writer *w = open_writer(connect, 3000, NULL, false, &cap);
+    kr_error err = {0};
+    assert_int_equal(mg_zk_writer_claim(w, 2, NULL, &err), KR_OK);
+    const clientid_t *id = zoo_client_id(mg_zk_writer_session(w));
+    zhandle_t *twin = zookeeper_init(server, expire_watcher, 10000, id, NULL, 0);
+    assert_non_null(twin);
+    for (int i = 0; i < 100 && zoo_state(twin) != ZOO_CONNECTED_STATE; i++) usleep(50000);
+    zookeeper_close(twin); /* closes the shared session */
+    for (int i = 0; i < 100 && zoo_state(mg_zk_writer_session(w)) != ZOO_EXPIRED_SESSION_STATE; i++) usleep(50000);
+    mg_zk_ops ops;
+    mg_zk_ops_init(&ops);
+    assert_int_equal(mg_zk_ops_put(&ops, "T", false, "/brokers/topics/after-expiry", "x", 1, &err), KR_OK);
+    mg_zk_exec_stats xs = {0};
+    if (mg_zk_writer_execute(w, &ops, 9, 2, &xs, &err) != KR_OK) fail_msg("execute: %s", err.message);
+    assert_true(xs.retries >= 1);
+    assert_true(logged(&cap, "session expired"));
+    assert_string_equal(get_text(zh, "/brokers/topics/after-expiry", NULL), "x");
+    mg_zk_ops_free(&ops);
+    mg_zk_writer_close(w);
+    zr_session_close(zh);
+}
+
 static void test_acl_rule(void **state) {
     (void)state;
     /* not authenticated: open everywhere */
@@ -346,6 +382,7 @@ int main(void) {
         cmocka_unit_test(test_claim_and_fencing),
         cmocka_unit_test(test_wrong_beliefs_are_repaired),
         cmocka_unit_test(test_big_plan_is_chunked),
+        cmocka_unit_test(test_expired_session_is_replaced),
         cmocka_unit_test(test_acl_rule),
     };
     return cmocka_run_group_tests(tests, start_zookeeper, stop_zookeeper);
