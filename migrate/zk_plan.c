@@ -297,7 +297,7 @@ static int touch_token(mg_zk_touched *t, const kr_image *before, kr_str id, kr_e
     if (kr_strmap_get(&t->tokens.index, name, (size_t)id.len) >= 0) return KR_OK;
     int rc = KR_OK;
     touch_name(&t->tokens, name, (size_t)id.len, name, 0,
-               kr_strmap_get(&before->tokens.index, name, (size_t)id.len) >= 0, err, &rc);
+               mg_zkp_token_index(before, name) >= 0, err, &rc);
     return rc;
 }
 
@@ -508,7 +508,7 @@ static int plan_tokens(mg_zkp_ctx *c, const mg_zk_touched *t) {
     char path[MG_ZKP_PATH_MAX];
     for (int32_t i = 0; i < t->tokens.n && !rc; i++) {
         const touched_name *tn = &t->tokens.v[i];
-        int32_t j = kr_strmap_get(&c->img->tokens.index, tn->name, strlen(tn->name));
+        int32_t j = mg_zkp_token_index(c->img, tn->name);
         if (j >= 0) {
             rc = mg_zkp_write_token(c, &c->img->tokens.v[j], tn->existed_before);
         } else if (!(rc = mg_zkp_path(c, path, "/delegation_token/tokens/%s", tn->name))) {

@@ -369,3 +369,7 @@ int mg_zkp_write_token(mg_zkp_ctx *c, const kr_image_token *t, bool exists) {
     c->st->tokens_written++;
     return put(c, "UpdateDelegationToken", exists, path);
 }
+
+int32_t mg_zkp_token_index(const kr_image *img, const char *token_id) {
+    return kr_strmap_get(&img->tokens.index, token_id, strlen(token_id) + 1); /* image keys end in NUL */
+}

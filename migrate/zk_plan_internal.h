@@ -95,6 +95,9 @@ int mg_zkp_write_partition(mg_zkp_ctx *c, const kr_image_topic *t, const kr_imag
 int mg_zkp_write_producer_ids(mg_zkp_ctx *c);
 int mg_zkp_write_token(mg_zkp_ctx *c, const kr_image_token *t, bool exists);
 
+/* Index of a token in img->tokens, or -1. */
+int32_t mg_zkp_token_index(const kr_image *img, const char *token_id);
+
 /* Sorted, de-duplicated ACL entries of a group (pointers into the image). */
 int mg_zkp_acl_entries(mg_zkp_ctx *c, const mg_zkp_group *g, const kr_image_acl ***out, size_t *n);
 
