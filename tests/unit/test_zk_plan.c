@@ -11,7 +11,9 @@
 #include <cmocka.h>
 
 #include "kraft/image.h"
+#include "migrate/convert.h"
 #include "migrate/password.h"
+#include "zkread/tree.h"
 #include "migrate/zk_plan.h"
 
 #define ID_A "kP6x3wKTQ8SR4Jr0L7dzvg"
@@ -560,6 +562,511 @@ static void test_delta_tokens(void **state) {
     fx_free(f);
 }
 
+
+/* ---- reconciliation ---------------------------------------------------------------------- */
+
+#define K44 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+#define SCRAM_TEXT "salt=c2FsdA==,stored_key=" K44 ",server_key=" K44 ",iterations=4096"
+
+typedef struct znode {
+    const char *path;
+    const char *data; /* NULL = null data */
+    int32_t version;
+} znode;
+
+static const znode BASE[] = {
+    {"/brokers/topics/a", "{\"version\":3,\"topic_id\":\"" ID_A "\",\"partitions\":{\"0\":[1,2],\"1\":[2,1]},"
+                          "\"adding_replicas\":{},\"removing_replicas\":{}}", 0},
+    {"/brokers/topics/a/partitions", NULL, 0},
+    {"/brokers/topics/a/partitions/0", NULL, 0},
+    {"/brokers/topics/a/partitions/0/state", "{\"controller_epoch\":5,\"leader\":1,\"version\":1,\"leader_epoch\":3,"
+                                             "\"isr\":[1,2]}", 4},
+    {"/brokers/topics/a/partitions/1", NULL, 0},
+    {"/brokers/topics/a/partitions/1/state", "{\"controller_epoch\":5,\"leader\":2,\"version\":1,\"leader_epoch\":1,"
+                                             "\"isr\":[2]}", 2},
+    {"/brokers/topics/b", "{\"version\":3,\"topic_id\":\"" ID_B "\",\"partitions\":{\"0\":[3]},"
+                          "\"adding_replicas\":{},\"removing_replicas\":{}}", 0},
+    {"/brokers/topics/b/partitions/0/state", "{\"controller_epoch\":5,\"leader\":3,\"version\":1,\"leader_epoch\":0,"
+                                             "\"isr\":[3]}", 0},
+    {"/config/topics/a", "{\"version\":1,\"config\":{\"retention.ms\":\"1000\"}}", 0},
+    {"/config/topics/b", "{\"version\":1,\"config\":{}}", 0},
+    {"/config/brokers/1", "{\"version\":1,\"config\":{\"log.cleaner.threads\":\"2\"}}", 0},
+    {"/config/brokers/<default>", "{\"version\":1,\"config\":{\"min.insync.replicas\":\"2\"}}", 0},
+    {"/config/users/alice", "{\"version\":1,\"config\":{\"producer_byte_rate\":\"1024\",\"SCRAM-SHA-256\":\""
+                            SCRAM_TEXT "\"}}", 0},
+    {"/config/clients/app", "{\"version\":1,\"config\":{\"request_percentage\":\"10\"}}", 0},
+    {"/config/ips/10.0.0.5", "{\"version\":1,\"config\":{\"connection_creation_rate\":\"20\"}}", 0},
+    {"/latest_producer_id_block", "{\"version\":1,\"broker\":2,\"block_start\":\"4000\",\"block_end\":\"4999\"}", 3},
+    {"/kafka-acl/Topic/a", "{\"version\":1,\"acls\":[{\"principal\":\"User:alice\",\"permissionType\":\"Allow\","
+                           "\"operation\":\"Read\",\"host\":\"*\"}]}", 0},
+    {"/kafka-acl-extended/prefixed/Group/app-", "{\"version\":1,\"acls\":[{\"principal\":\"User:*\",\"permissionType\":"
+                                                "\"Deny\",\"operation\":\"Describe\",\"host\":\"*\"}]}", 0},
+    {"/delegation_token/tokens/tok1", "{\"version\":1,\"owner\":\"User%3Aalice\",\"renewers\":[\"User%3Abob\"],"
+                                      "\"issueTimestamp\":1,\"maxTimestamp\":3,\"expiryTimestamp\":2,"
+                                      "\"tokenId\":\"tok1\"}", 0},
+};
+#define N_BASE (sizeof BASE / sizeof BASE[0])
+
+/* BASE with `changes` applied: a path in BASE is replaced (data "-" removes it), others added. */
+static void zk_model(zr_model *m, const znode *changes, size_t n_changes) {
+    zr_findings f = {.lenient = true};
+    zr_model_init(m);
+    for (size_t i = 0; i < N_BASE; i++) {
+        const znode *z = &BASE[i];
+        for (size_t j = 0; j < n_changes; j++)
+            if (!strcmp(changes[j].path, z->path)) z = &changes[j];
+        if (z->data && !strcmp(z->data, "-")) continue;
+        zr_stat st = {.version = z->version};
+        zr_model_add_znode(m, z->path, (const uint8_t *)z->data, z->data ? (int32_t)strlen(z->data) : -1, &st, &f);
+    }
+    for (size_t j = 0; j < n_changes; j++) {
+        bool in_base = false;
+        for (size_t i = 0; i < N_BASE; i++) in_base = in_base || !strcmp(changes[j].path, BASE[i].path);
+        if (in_base) continue;
+        zr_stat st = {.version = changes[j].version};
+        zr_model_add_znode(m, changes[j].path, (const uint8_t *)changes[j].data,
+                           changes[j].data ? (int32_t)strlen(changes[j].data) : -1, &st, &f);
+    }
+    zr_model_finish(m, &f);
+    zr_findings_free(&f);
+}
+
+static void image_of(const zr_model *m, kr_image *img, const char *secret) {
+    mg_convert_options o = {.dual_write = true, .password_encoder.secret = secret};
+    mg_convert_report rep;
+    mg_convert_report_init(&rep);
+    kr_error err = {0};
+    kr_image_init(img);
+    if (mg_model_to_image(m, &o, img, &rep, &err)) fail_msg("convert: %s", err.message);
+    mg_convert_report_free(&rep);
+}
+
+static void expect_reconcile(const kr_image *img, const zr_model *m, const char *secret, const char *want) {
+    mg_zk_plan_options o = {.kraft_controller_epoch = 7, .password_encoder_secret = secret};
+    mg_zk_plan_stats st;
+    mg_zk_ops ops;
+    mg_zk_ops_init(&ops);
+    kr_error err = {0};
+    if (mg_zk_plan_reconcile(img, m, &o, &ops, &st, &err)) fail_msg("reconcile: %s", err.message);
+    char *got = describe(&ops);
+    if (strcmp(got, want)) {
+        fprintf(stderr, "--- want\n%s--- got\n%s", want, got);
+        fail();
+    }
+    free(got);
+    mg_zk_ops_free(&ops);
+}
+
+static void apply_img(kr_image *img, kr_metadata_record *rec) {
+    kr_error err = {0};
+    if (kr_image_apply(img, rec, &err)) fail_msg("apply %s: %s", kr_record_type_name(rec->api_key), err.message);
+}
+
+/* The image converted from ZooKeeper, reconciled against it: nothing to write. */
+static void test_reconcile_identity(void **state) {
+    (void)state;
+    zr_model m;
+    kr_image img;
+    zk_model(&m, NULL, 0);
+    image_of(&m, &img, NULL);
+    assert_int_equal(img.topics.n, 2);
+    assert_int_equal(img.tokens.n, 1);
+    expect_reconcile(&img, &m, NULL, "");
+    kr_image_free(&img);
+    zr_model_free(&m);
+}
+
+static void test_reconcile_fixtures_identity(void **state) {
+    (void)state;
+    static const struct { const char *file, *secret; } fixtures[] = {
+        {"fixtures/demo.xml", NULL},
+        {"fixtures/acls.xml", NULL},
+        {"fixtures/configs-all-levels.xml", "zk2kraft-fixture-secret"},
+        {"fixtures/scram-users.xml", NULL},
+        {"fixtures/kafka3-topic-ids.xml", NULL},
+        {"fixtures/offline-partitions.xml", NULL},
+        {"fixtures/reassignment-in-progress.xml", NULL},
+        {"fixtures/secured-acls.xml", NULL},
+        {"fixtures/migration-in-progress.xml", NULL},
+    };
+    for (size_t i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++) {
+        zr_tree t;
+        zr_error zerr = {0};
+        if (zr_fixture_read(fixtures[i].file, &t, &zerr)) fail_msg("%s: %s", fixtures[i].file, zerr.message);
+        zr_model m;
+        zr_findings f = {.lenient = true};
+        zr_model_init(&m);
+        zr_tree_to_model(&t, &m, &f);
+        kr_image img;
+        image_of(&m, &img, fixtures[i].secret);
+        /* Also without the secret: the ciphertext is kept and not compared. */
+        for (int pass = 0; pass < 2; pass++) {
+            mg_zk_plan_options o = {.kraft_controller_epoch = 3, .password_encoder_secret = pass ? NULL : fixtures[i].secret};
+            mg_zk_ops ops;
+            mg_zk_ops_init(&ops);
+            kr_error err = {0};
+            if (mg_zk_plan_reconcile(&img, &m, &o, &ops, NULL, &err)) fail_msg("%s: %s", fixtures[i].file, err.message);
+            if (ops.n) {
+                char *d = describe(&ops);
+                fail_msg("%s: %zu ops:\n%.2000s", fixtures[i].file, ops.n, d);
+            }
+            mg_zk_ops_free(&ops);
+        }
+        kr_image_free(&img);
+        zr_model_free(&m);
+        zr_findings_free(&f);
+        zr_tree_free(&t);
+    }
+}
+
+
+/* One perturbation: ZooKeeper changes (on BASE) and/or image records, and the exact plan. */
+typedef void (*image_edit)(kr_image *img);
+
+static void perturb(const znode *zk, size_t n_zk, image_edit edit, const char *want) {
+    zr_model base, m;
+    kr_image img;
+    zk_model(&base, NULL, 0);
+    image_of(&base, &img, NULL);
+    zr_model_free(&base);
+    if (edit) edit(&img);
+    zk_model(&m, zk, n_zk);
+    expect_reconcile(&img, &m, NULL, want);
+    kr_image_free(&img);
+    zr_model_free(&m);
+}
+
+static void partition_change(kr_image *img, const char *id, int32_t pid, int32_t leader, int32_t *isr, int32_t n) {
+    kr_metadata_record rec;
+    kr_metadata_record_init(&rec, KR_REC_PARTITION_CHANGE_RECORD, 0);
+    rec.u.PartitionChangeRecord.TopicId = uuid(id);
+    rec.u.PartitionChangeRecord.PartitionId = pid;
+    rec.u.PartitionChangeRecord.Leader = leader;
+    rec.u.PartitionChangeRecord.Isr = (kr_array_i32){isr, n};
+    apply_img(img, &rec);
+}
+
+static void edit_leader(kr_image *img) { partition_change(img, ID_A, 1, 1, R12, 2); }
+
+static void test_reconcile_partition_state(void **state) {
+    (void)state;
+    /* the image moved on: the state is rewritten (KRaft controller epoch, no partition epoch) */
+    perturb(NULL, 0, edit_leader,
+            "PUT /brokers/topics/a/partitions/1/state {\"version\":1,\"leader\":1,\"leader_epoch\":2,\"isr\":[1,2],"
+            "\"controller_epoch\":7}\n");
+    /* only the controller epoch and the partition epoch differ: nothing to write */
+    znode epochs[] = {{"/brokers/topics/a/partitions/0/state", "{\"controller_epoch\":9,\"leader\":1,\"version\":1,"
+                                                                "\"leader_epoch\":3,\"isr\":[1,2]}", 17}};
+    perturb(epochs, 1, NULL, "");
+    /* a missing state znode is created, not setData'd (Kafka retries that forever) */
+    znode missing[] = {{"/brokers/topics/b/partitions/0/state", "-", 0}};
+    perturb(missing, 1, NULL,
+            "PUT /brokers/topics/b/partitions/0/state {\"version\":1,\"leader\":3,\"leader_epoch\":0,\"isr\":[3],"
+            "\"controller_epoch\":7} (new)\n");
+    /* an unparsable state (Kafka silently substitutes one) is rewritten; the model cannot tell
+     * it from a missing one, so the belief is "absent" and the executor corrects it */
+    znode garbage[] = {{"/brokers/topics/a/partitions/0/state", "{not json", 1}};
+    perturb(garbage, 1, NULL,
+            "PUT /brokers/topics/a/partitions/0/state {\"version\":1,\"leader\":1,\"leader_epoch\":3,\"isr\":[1,2],"
+            "\"controller_epoch\":7} (new)\n");
+    /* leader_recovery_state differs */
+    znode recovering[] = {{"/brokers/topics/b/partitions/0/state", "{\"controller_epoch\":5,\"leader\":3,\"version\":1,"
+                                                                   "\"leader_epoch\":0,\"isr\":[3],\"leader_recovery_state\":1}", 0}};
+    perturb(recovering, 1, NULL,
+            "PUT /brokers/topics/b/partitions/0/state {\"version\":1,\"leader\":3,\"leader_epoch\":0,\"isr\":[3],"
+            "\"controller_epoch\":7}\n");
+}
+
+static void edit_add_partition(kr_image *img) {
+    kr_metadata_record rec;
+    partition_rec(&rec, ID_B, 1, R12, 2);
+    apply_img(img, &rec);
+}
+
+static void test_reconcile_partitions_added_and_extra(void **state) {
+    (void)state;
+    perturb(NULL, 0, edit_add_partition,
+            "PUT /brokers/topics/b {\"version\":3,\"topic_id\":\"" ID_B "\",\"partitions\":{\"0\":[3],\"1\":[1,2]},"
+            "\"adding_replicas\":{},\"removing_replicas\":{}}\n"
+            "PUT /brokers/topics/b/partitions/1 null (new)\n"
+            "PUT /brokers/topics/b/partitions/1/state {\"version\":1,\"leader\":1,\"leader_epoch\":0,\"isr\":[1,2],"
+            "\"controller_epoch\":7} (new)\n");
+    /* ZooKeeper has a partition the image lacks: deleted recursively, assignment rewritten */
+    znode extra[] = {{"/brokers/topics/b", "{\"version\":3,\"topic_id\":\"" ID_B "\",\"partitions\":{\"0\":[3],\"5\":[1]},"
+                                          "\"adding_replicas\":{},\"removing_replicas\":{}}", 0},
+                     {"/brokers/topics/b/partitions/5/state", "{\"controller_epoch\":5,\"leader\":1,\"version\":1,"
+                                                              "\"leader_epoch\":0,\"isr\":[1]}", 0}};
+    perturb(extra, 2, NULL,
+            "DELETE /brokers/topics/b/partitions/5\n"
+            "PUT /brokers/topics/b {\"version\":3,\"topic_id\":\"" ID_B "\",\"partitions\":{\"0\":[3]},"
+            "\"adding_replicas\":{},\"removing_replicas\":{}}\n");
+    /* a reassignment in ZooKeeper the image does not have */
+    znode reassign[] = {{"/brokers/topics/b", "{\"version\":3,\"topic_id\":\"" ID_B "\",\"partitions\":{\"0\":[4,3]},"
+                                             "\"adding_replicas\":{\"0\":[4]},\"removing_replicas\":{}}", 0}};
+    perturb(reassign, 1, NULL,
+            "PUT /brokers/topics/b {\"version\":3,\"topic_id\":\"" ID_B "\",\"partitions\":{\"0\":[3]},"
+            "\"adding_replicas\":{},\"removing_replicas\":{}}\n");
+    /* an old topic znode (v2, no id) with the same assignment: rewritten as v3 with the id */
+    znode v2[] = {{"/brokers/topics/b", "{\"version\":2,\"partitions\":{\"0\":[3]},\"adding_replicas\":{},"
+                                       "\"removing_replicas\":{}}", 0}};
+    zr_model m;
+    kr_image img;
+    zk_model(&m, NULL, 0);
+    image_of(&m, &img, NULL);
+    zr_model_free(&m);
+    zk_model(&m, v2, 1);
+    expect_reconcile(&img, &m, NULL,
+                     "PUT /brokers/topics/b {\"version\":3,\"topic_id\":\"" ID_B "\",\"partitions\":{\"0\":[3]},"
+                     "\"adding_replicas\":{},\"removing_replicas\":{}}\n");
+    kr_image_free(&img);
+    zr_model_free(&m);
+}
+
+static void edit_remove_b(kr_image *img) {
+    kr_metadata_record rec;
+    kr_metadata_record_init(&rec, KR_REC_REMOVE_TOPIC_RECORD, 0);
+    rec.u.RemoveTopicRecord.TopicId = uuid(ID_B);
+    apply_img(img, &rec);
+}
+
+static void edit_new_topic(kr_image *img) {
+    kr_metadata_record rec;
+    topic_rec(&rec, "c", "AAAAAAAAAAAAAAAAAAAAAg");
+    apply_img(img, &rec);
+    partition_rec(&rec, "AAAAAAAAAAAAAAAAAAAAAg", 0, R4, 1);
+    apply_img(img, &rec);
+    config_rec(&rec, 2, "c", "cleanup.policy", "compact");
+    apply_img(img, &rec);
+}
+
+static void test_reconcile_topics(void **state) {
+    (void)state;
+    /* gone from the image: deleted deepest first, with its configs */
+    perturb(NULL, 0, edit_remove_b,
+            "DELETE /brokers/topics/b/partitions/0/state\n"
+            "DELETE /brokers/topics/b/partitions/0\n"
+            "DELETE /brokers/topics/b/partitions\n"
+            "DELETE /config/topics/b\n"
+            "DELETE /brokers/topics/b\n");
+    /* only in the image: created with its configs */
+    perturb(NULL, 0, edit_new_topic,
+            "PUT /config/topics/c {\"version\":1,\"config\":{\"cleanup.policy\":\"compact\"}} (new)\n"
+            "PUT /brokers/topics/c {\"version\":3,\"topic_id\":\"AAAAAAAAAAAAAAAAAAAAAg\",\"partitions\":{\"0\":[4]},"
+            "\"adding_replicas\":{},\"removing_replicas\":{}} (new)\n"
+            "PUT /brokers/topics/c/partitions null (new)\n"
+            "PUT /brokers/topics/c/partitions/0 null (new)\n"
+            "PUT /brokers/topics/c/partitions/0/state {\"version\":1,\"leader\":4,\"leader_epoch\":0,\"isr\":[4],"
+            "\"controller_epoch\":7} (new)\n");
+    /* same name, another id in ZooKeeper: deleted, then created from the image */
+    znode other_id[] = {{"/brokers/topics/b", "{\"version\":3,\"topic_id\":\"AAAAAAAAAAAAAAAAAAAAAw\",\"partitions\":"
+                                             "{\"0\":[3]},\"adding_replicas\":{},\"removing_replicas\":{}}", 0}};
+    perturb(other_id, 1, NULL,
+            "DELETE /brokers/topics/b/partitions/0/state\n"
+            "DELETE /brokers/topics/b/partitions/0\n"
+            "DELETE /brokers/topics/b/partitions\n"
+            "DELETE /config/topics/b\n"
+            "DELETE /brokers/topics/b\n"
+            "PUT /config/topics/b {\"version\":1,\"config\":{}} (new)\n"
+            "PUT /brokers/topics/b {\"version\":3,\"topic_id\":\"" ID_B "\",\"partitions\":{\"0\":[3]},"
+            "\"adding_replicas\":{},\"removing_replicas\":{}} (new)\n"
+            "PUT /brokers/topics/b/partitions null (new)\n"
+            "PUT /brokers/topics/b/partitions/0 null (new)\n"
+            "PUT /brokers/topics/b/partitions/0/state {\"version\":1,\"leader\":3,\"leader_epoch\":0,\"isr\":[3],"
+            "\"controller_epoch\":7} (new)\n");
+    /* a pending deletion: the marker goes first, then the topic the image does not have */
+    znode pending[] = {{"/admin/delete_topics/old", NULL, 0},
+                       {"/brokers/topics/old", "{\"version\":3,\"topic_id\":\"AAAAAAAAAAAAAAAAAAAABA\",\"partitions\":"
+                                               "{\"0\":[1]},\"adding_replicas\":{},\"removing_replicas\":{}}", 0}};
+    perturb(pending, 2, NULL,
+            "DELETE /admin/delete_topics/old\n"
+            "DELETE /brokers/topics/old/partitions/0/state\n"
+            "DELETE /brokers/topics/old/partitions/0\n"
+            "DELETE /brokers/topics/old/partitions\n"
+            "DELETE /config/topics/old\n"
+            "DELETE /brokers/topics/old\n");
+}
+
+static void edit_configs(kr_image *img) {
+    kr_metadata_record rec;
+    config_rec(&rec, 2, "a", "retention.ms", "2000");
+    apply_img(img, &rec);
+    config_rec(&rec, 4, "1", "log.cleaner.threads", NULL);
+    rec.u.ConfigRecord.Value = KR_STR_NULL;
+    apply_img(img, &rec);
+    config_rec(&rec, 4, "2", "log.cleaner.threads", "4");
+    apply_img(img, &rec);
+}
+
+static void test_reconcile_configs(void **state) {
+    (void)state;
+    perturb(NULL, 0, edit_configs,
+            "PUT /config/topics/a {\"version\":1,\"config\":{\"retention.ms\":\"2000\"}}\n"
+            "APPEND /config/changes/config_change_ {\"version\":2,\"entity_path\":\"topics/a\"} (new)\n"
+            "DELETE /config/brokers/1\n"
+            "APPEND /config/changes/config_change_ {\"version\":2,\"entity_path\":\"brokers/1\"} (new)\n"
+            "PUT /config/brokers/2 <50 bytes> = {\"version\":1,\"config\":{\"log.cleaner.threads\":\"4\"}} (new)\n"
+            "APPEND /config/changes/config_change_ {\"version\":2,\"entity_path\":\"brokers/2\"} (new)\n");
+    /* an extra key in ZooKeeper, and an unparsable config znode (Kafka drops it silently) */
+    znode extra[] = {{"/config/brokers/<default>", "{\"version\":1,\"config\":{\"min.insync.replicas\":\"2\",\"x\":\"y\"}}", 0},
+                     {"/config/topics/a", "{\"version\":1,\"config\":{\"retention.ms\":", 0}};
+    perturb(extra, 2, NULL,
+            "PUT /config/topics/a {\"version\":1,\"config\":{\"retention.ms\":\"1000\"}}\n"
+            "APPEND /config/changes/config_change_ {\"version\":2,\"entity_path\":\"topics/a\"} (new)\n"
+            "PUT /config/brokers/<default> <50 bytes> = {\"version\":1,\"config\":{\"min.insync.replicas\":\"2\"}}\n"
+            "APPEND /config/changes/config_change_ {\"version\":2,\"entity_path\":\"brokers/<default>\"} (new)\n");
+}
+
+static void edit_quotas(kr_image *img) {
+    kr_metadata_record rec;
+    quota_rec(&rec, "client-id", "app", NULL, NULL, "request_percentage", 12.5, false);
+    apply_img(img, &rec);
+    kr_metadata_record_init(&rec, KR_REC_REMOVE_USER_SCRAM_CREDENTIAL_RECORD, 0);
+    rec.u.RemoveUserScramCredentialRecord.Name = kr_str_c("alice");
+    rec.u.RemoveUserScramCredentialRecord.Mechanism = 1;
+    apply_img(img, &rec);
+    scram_rec(&rec, "bob", 2);
+    apply_img(img, &rec);
+}
+
+static void test_reconcile_quotas_and_scram(void **state) {
+    (void)state;
+    perturb(NULL, 0, edit_quotas,
+            "PUT /config/users/alice <52 bytes> = {\"version\":1,\"config\":{\"producer_byte_rate\":\"1024\"}}\n"
+            "APPEND /config/changes/config_change_ {\"version\":2,\"entity_path\":\"users/alice\"} (new)\n"
+            "PUT /config/clients/app {\"version\":1,\"config\":{\"request_percentage\":\"12.5\"}}\n"
+            "APPEND /config/changes/config_change_ {\"version\":2,\"entity_path\":\"clients/app\"} (new)\n"
+            "PUT /config/users/bob <184 bytes> = {\"version\":1,\"config\":{\"SCRAM-SHA-512\":\"salt=c2FsdA==,"
+            "stored_key=" K44 ",server_key=" K44 ",iterations=4096\"}} (new)\n"
+            "APPEND /config/changes/config_change_ {\"version\":2,\"entity_path\":\"users/bob\"} (new)\n");
+    /* ZooKeeper's "10" and the image's 10.0 are the same quota; an entity only in ZooKeeper
+     * is emptied (Kafka writes an empty map rather than deleting) */
+    znode extra[] = {{"/config/clients/other", "{\"version\":1,\"config\":{\"consumer_byte_rate\":\"5\"}}", 0},
+                     {"/config/users/carol", "{\"version\":1,\"config\":{}}", 0}};
+    perturb(extra, 2, NULL,
+            "PUT /config/clients/other {\"version\":1,\"config\":{}}\n"
+            "APPEND /config/changes/config_change_ {\"version\":2,\"entity_path\":\"clients/other\"} (new)\n");
+}
+
+static void edit_producer_ids(kr_image *img) {
+    kr_metadata_record rec;
+    kr_metadata_record_init(&rec, KR_REC_PRODUCER_IDS_RECORD, 0);
+    rec.u.ProducerIdsRecord.BrokerId = 1;
+    rec.u.ProducerIdsRecord.NextProducerId = 7000;
+    apply_img(img, &rec);
+}
+
+static void test_reconcile_producer_ids(void **state) {
+    (void)state;
+    perturb(NULL, 0, edit_producer_ids,
+            "PUT /latest_producer_id_block {\"version\":1,\"broker\":-1,\"block_start\":\"7000\",\"block_end\":\"7999\"}\n");
+    /* a block dual-written earlier (start = next) is accepted as is */
+    znode written[] = {{"/latest_producer_id_block", "{\"version\":1,\"broker\":-1,\"block_start\":\"5000\","
+                                                     "\"block_end\":\"5999\"}", 4}};
+    perturb(written, 1, NULL, "");
+    znode none[] = {{"/latest_producer_id_block", NULL, 0}};
+    perturb(none, 1, NULL,
+            "PUT /latest_producer_id_block {\"version\":1,\"broker\":-1,\"block_start\":\"5000\",\"block_end\":\"5999\"}\n");
+}
+
+static void edit_acls(kr_image *img) {
+    kr_metadata_record rec;
+    acl_rec(&rec, 1, 2, "a", 3, "User:bob", 4, 3);
+    apply_img(img, &rec);
+    for (int32_t i = 0; i < img->acls.n; i++)
+        if (img->acls.v[i].resource_type == 3) {
+            kr_metadata_record_init(&rec, KR_REC_REMOVE_ACCESS_CONTROL_ENTRY_RECORD, 0);
+            rec.u.RemoveAccessControlEntryRecord.Id = img->acls.v[i].id;
+            apply_img(img, &rec);
+            break;
+        }
+    acl_rec(&rec, 2, 4, "kafka-cluster", 3, "User:admin", 2, 3);
+    apply_img(img, &rec);
+}
+
+static void test_reconcile_acls(void **state) {
+    (void)state;
+    perturb(NULL, 0, edit_acls,
+            "PUT /kafka-acl/Topic/a {\"version\":1,\"acls\":[{\"principal\":\"User:alice\",\"permissionType\":\"Allow\","
+            "\"operation\":\"Read\",\"host\":\"*\"},{\"principal\":\"User:bob\",\"permissionType\":\"Allow\",\"operation\":"
+            "\"Write\",\"host\":\"*\"}]}\n"
+            "APPEND /kafka-acl-changes/acl_changes_ TOPIC:a (new)\n"
+            "DELETE /kafka-acl-extended/prefixed/Group/app-\n"
+            "APPEND /kafka-acl-extended-changes/acl_changes_ {\"version\":1,\"resourceType\":\"GROUP\",\"name\":\"app-\","
+            "\"patternType\":\"PREFIXED\"} (new)\n"
+            "PUT /kafka-acl/Cluster/kafka-cluster {\"version\":1,\"acls\":[{\"principal\":\"User:admin\",\"permissionType\":"
+            "\"Allow\",\"operation\":\"All\",\"host\":\"*\"}]} (new)\n"
+            "APPEND /kafka-acl-changes/acl_changes_ CLUSTER:kafka-cluster (new)\n");
+    /* the same entries in another order and in upper case: equal */
+    znode reordered[] = {{"/kafka-acl/Topic/a", "{\"version\":1,\"acls\":[{\"host\":\"*\",\"operation\":\"READ\","
+                                                "\"permissionType\":\"ALLOW\",\"principal\":\"User:alice\"}]}", 0}};
+    perturb(reordered, 1, NULL, "");
+}
+
+static void edit_tokens(kr_image *img) {
+    kr_metadata_record rec;
+    kr_metadata_record_init(&rec, KR_REC_DELEGATION_TOKEN_RECORD, 0);
+    kr_DelegationTokenRecord *t = &rec.u.DelegationTokenRecord;
+    kr_str renewers[] = {kr_str_c("User:bob")};
+    t->TokenId = kr_str_c("tok1");
+    t->Owner = kr_str_c("User:alice");
+    t->Requester = kr_str_c("User:alice");
+    t->Renewers = (kr_array_str){renewers, 1};
+    t->IssueTimestamp = 1;
+    t->MaxTimestamp = 3;
+    t->ExpirationTimestamp = 3; /* renewed */
+    apply_img(img, &rec);
+}
+
+static void test_reconcile_tokens(void **state) {
+    (void)state;
+    perturb(NULL, 0, edit_tokens,
+            "PUT /delegation_token/tokens/tok1 <167 bytes> = {\"version\":3,\"owner\":\"User%3Aalice\",\"tokenRequester\":"
+            "\"User%3Aalice\",\"renewers\":[\"User%3Abob\"],\"issueTimestamp\":1,\"maxTimestamp\":3,"
+            "\"expiryTimestamp\":3,\"tokenId\":\"tok1\"}\n");
+    znode extra[] = {{"/delegation_token/tokens/tok2", "{\"version\":3,\"owner\":\"User%3Ax\",\"renewers\":[],"
+                                                       "\"issueTimestamp\":1,\"maxTimestamp\":3,\"expiryTimestamp\":2,"
+                                                       "\"tokenId\":\"tok2\"}", 0}};
+    perturb(extra, 1, NULL, "DELETE /delegation_token/tokens/tok2\n");
+}
+
+/* Fixtures whose ZooKeeper state the image does not mirror exactly. */
+static void test_reconcile_fixture_repairs(void **state) {
+    (void)state;
+    static const struct { const char *file; const char *first_op; } fixtures[] = {
+        {"fixtures/pending-deletion.xml", "DELETE /admin/delete_topics/"},
+        {"fixtures/legacy-2x-no-ids.xml", "PUT /brokers/topics/"},
+    };
+    for (size_t i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++) {
+        zr_tree t;
+        zr_error zerr = {0};
+        if (zr_fixture_read(fixtures[i].file, &t, &zerr)) fail_msg("%s: %s", fixtures[i].file, zerr.message);
+        zr_model m;
+        zr_findings f = {.lenient = true};
+        zr_model_init(&m);
+        zr_tree_to_model(&t, &m, &f);
+        kr_image img;
+        image_of(&m, &img, NULL);
+        mg_zk_plan_options o = {.kraft_controller_epoch = 3};
+        mg_zk_ops ops;
+        mg_zk_ops_init(&ops);
+        kr_error err = {0};
+        assert_int_equal(mg_zk_plan_reconcile(&img, &m, &o, &ops, NULL, &err), KR_OK);
+        assert_true(ops.n > 0);
+        char line[400];
+        mg_zk_op_describe(&ops.v[0], line, sizeof line);
+        if (strncmp(line, fixtures[i].first_op, strlen(fixtures[i].first_op))) fail_msg("%s: %s", fixtures[i].file, line);
+        /* applying the plan's topic rewrites to the tree leaves nothing to do */
+        for (size_t j = 0; j < ops.n; j++)
+            if (!strcmp(fixtures[i].file, "fixtures/legacy-2x-no-ids.xml"))
+                assert_string_equal(ops.v[j].what, "UpdateTopic");
+        mg_zk_ops_free(&ops);
+        kr_image_free(&img);
+        zr_model_free(&m);
+        zr_findings_free(&f);
+        zr_tree_free(&t);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_delta_new_topic),
@@ -574,6 +1081,17 @@ int main(void) {
         cmocka_unit_test(test_delta_producer_ids),
         cmocka_unit_test(test_delta_acls),
         cmocka_unit_test(test_delta_tokens),
+        cmocka_unit_test(test_reconcile_identity),
+        cmocka_unit_test(test_reconcile_fixtures_identity),
+        cmocka_unit_test(test_reconcile_partition_state),
+        cmocka_unit_test(test_reconcile_partitions_added_and_extra),
+        cmocka_unit_test(test_reconcile_topics),
+        cmocka_unit_test(test_reconcile_configs),
+        cmocka_unit_test(test_reconcile_quotas_and_scram),
+        cmocka_unit_test(test_reconcile_producer_ids),
+        cmocka_unit_test(test_reconcile_acls),
+        cmocka_unit_test(test_reconcile_tokens),
+        cmocka_unit_test(test_reconcile_fixture_repairs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
