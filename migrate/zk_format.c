@@ -181,9 +181,8 @@ void mg_zkf_java_double(double v, char *buf, size_t cap) {
             if (nd > ni) snprintf(fp, sizeof fp, "%s", digits + ni);
             else snprintf(fp, sizeof fp, "0");
             snprintf(body, sizeof body, "%s.%s", ip, fp);
-        } else {
-            snprintf(body, sizeof body, "0.%0*d%s", -exp10 - 1, 0, digits);
-            if (exp10 == -1) snprintf(body, sizeof body, "0.%s", digits);
+        } else { /* a >= 1e-3: at most two zeros after the point */
+            snprintf(body, sizeof body, "0.%.*s%s", -exp10 - 1, "00", digits);
         }
     } else {
         snprintf(body, sizeof body, "%c.%sE%d", digits[0], nd > 1 ? digits + 1 : "0", exp10);

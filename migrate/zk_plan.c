@@ -26,6 +26,7 @@ typedef struct touched_topic {
 typedef struct touched_acl {
     int8_t type, pattern;
     char *name;
+    bool existed_before;
 } touched_acl;
 
 typedef struct touched_name {
@@ -52,6 +53,13 @@ struct mg_zk_touched {
     int32_t n_acls, cap_acls;
     kr_strmap acl_index; /* key: mg_zkp_acl_key */
     bool producer_ids;
+    /* Existence beliefs: keys of the image the first touching record of this delta saw.
+     * Built once per delta; an entity created later in the delta was touched (and its
+     * belief fixed) by the record that created it. */
+    bool have_before;
+    kr_strmap before_configs; /* mg_zkp_config_key of BROKER resources */
+    kr_strmap before_quotas;  /* quota entity paths (quotas and SCRAM users) */
+    kr_strmap before_acls;    /* mg_zkp_acl_key */
 };
 
 int mg_zk_touched_new(mg_zk_touched **out, kr_error *err) {
@@ -81,6 +89,10 @@ void mg_zk_touched_clear(mg_zk_touched *t) {
     t->n_acls = 0;
     kr_strmap_free(&t->acl_index);
     t->producer_ids = false;
+    kr_strmap_free(&t->before_configs);
+    kr_strmap_free(&t->before_quotas);
+    kr_strmap_free(&t->before_acls);
+    t->have_before = false;
 }
 
 void mg_zk_touched_free(mg_zk_touched *t) {
@@ -189,12 +201,31 @@ static int touch_remove_topic(mg_zk_touched *t, const kr_image *before, const kr
 
 /* ---- configs, quotas, ACLs, tokens ----------------------------------------------------------- */
 
-static bool config_existed(const kr_image *before, int8_t type, const char *name) {
-    if (type == 2) return kr_image_topic_by_name(before, name, strlen(name)) != NULL;
-    for (int32_t i = 0; i < before->configs.n; i++)
-        if (before->configs.v[i].resource_type == type && !strcmp(before->configs.v[i].resource_name, name))
-            return true;
-    return false;
+static int index_before(mg_zk_touched *t, const kr_image *before, kr_error *err) {
+    if (t->have_before) return KR_OK;
+    char key[MG_ZKP_PATH_MAX + 3];
+    bool ok = true;
+    for (int32_t i = 0; i < before->configs.n && ok; i++) {
+        const kr_image_config *cf = &before->configs.v[i];
+        if (cf->resource_type != 4) continue;
+        size_t len = mg_zkp_config_key(key, sizeof key, 4, cf->resource_name);
+        ok = !len || kr_strmap_put(&t->before_configs, key, len, 1);
+    }
+    for (int32_t i = 0; i < before->quotas.n && ok; i++)
+        if (mg_zkp_quota_path(before->quotas.v[i].entity, before->quotas.v[i].entity_parts, key, sizeof key))
+            ok = kr_strmap_put(&t->before_quotas, key, strlen(key), 1);
+    for (int32_t i = 0; i < before->scram.n && ok; i++)
+        if (mg_zkp_scram_path(before->scram.v[i].user, key, sizeof key))
+            ok = kr_strmap_put(&t->before_quotas, key, strlen(key), 1);
+    for (int32_t i = 0; i < before->acls.n && ok; i++) {
+        const kr_image_acl *a = &before->acls.v[i];
+        size_t len = mg_zkp_acl_key(key, sizeof key, a->resource_type, a->pattern_type,
+                                    a->resource_name ? a->resource_name : "");
+        ok = !len || kr_strmap_put(&t->before_acls, key, len, 1);
+    }
+    if (!ok) return NOMEM(err);
+    t->have_before = true;
+    return KR_OK;
 }
 
 static int touch_config(mg_zk_touched *t, const kr_image *before, const kr_ConfigRecord *r, kr_error *err) {
@@ -205,29 +236,21 @@ static int touch_config(mg_zk_touched *t, const kr_image *before, const kr_Confi
     memcpy(name, r->ResourceName.ptr, (size_t)r->ResourceName.len);
     name[r->ResourceName.len] = 0;
     size_t len = mg_zkp_config_key(key, sizeof key, r->ResourceType, name);
-    int rc = KR_OK;
     if (kr_strmap_get(&t->configs.index, key, len) >= 0) return KR_OK;
-    touch_name(&t->configs, key, len, name, r->ResourceType, config_existed(before, r->ResourceType, name), err,
-               &rc);
+    int rc = index_before(t, before, err);
+    if (rc) return rc;
+    bool existed = r->ResourceType == 2 ? kr_image_topic_by_name(before, name, strlen(name)) != NULL
+                                        : kr_strmap_get(&t->before_configs, key, len) >= 0;
+    touch_name(&t->configs, key, len, name, r->ResourceType, existed, err, &rc);
     return rc;
-}
-
-static bool quota_entity_existed(const kr_image *before, const char *path) {
-    char p[MG_ZKP_PATH_MAX];
-    for (int32_t i = 0; i < before->quotas.n; i++)
-        if (mg_zkp_quota_path(before->quotas.v[i].entity, before->quotas.v[i].entity_parts, p, sizeof p) &&
-            !strcmp(p, path))
-            return true;
-    for (int32_t i = 0; i < before->scram.n; i++)
-        if (mg_zkp_scram_path(before->scram.v[i].user, p, sizeof p) && !strcmp(p, path)) return true;
-    return false;
 }
 
 static int touch_quota_path(mg_zk_touched *t, const kr_image *before, const char *path, kr_error *err) {
     size_t len = strlen(path);
     if (kr_strmap_get(&t->quotas.index, path, len) >= 0) return KR_OK;
-    int rc = KR_OK;
-    touch_name(&t->quotas, path, len, path, 0, quota_entity_existed(before, path), err, &rc);
+    int rc = index_before(t, before, err);
+    if (rc) return rc;
+    touch_name(&t->quotas, path, len, path, 0, kr_strmap_get(&t->before_quotas, path, len) >= 0, err, &rc);
     return rc;
 }
 
@@ -260,14 +283,16 @@ static int touch_scram(mg_zk_touched *t, const kr_image *before, kr_str user, kr
     return touch_quota_path(t, before, path, err);
 }
 
-static int touch_acl_pattern(mg_zk_touched *t, int8_t type, int8_t pattern, const char *name, size_t name_len,
-                             kr_error *err) {
+static int touch_acl_pattern(mg_zk_touched *t, const kr_image *before, int8_t type, int8_t pattern,
+                             const char *name, size_t name_len, kr_error *err) {
     char key[MG_ZKP_PATH_MAX + 3], nm[MG_ZKP_PATH_MAX];
     if (name_len >= sizeof nm) return kr_fail(err, KR_ERR_INVALID, "ACL resource name of %zu bytes", name_len);
     memcpy(nm, name, name_len);
     nm[name_len] = 0;
     size_t len = mg_zkp_acl_key(key, sizeof key, type, pattern, nm);
     if (kr_strmap_get(&t->acl_index, key, len) >= 0) return KR_OK;
+    int rc = index_before(t, before, err);
+    if (rc) return rc;
     if (!grow((void **)&t->acls, &t->cap_acls, t->n_acls, sizeof *t->acls) ||
         !(t->acls[t->n_acls].name = strdup(nm)))
         return NOMEM(err);
@@ -277,6 +302,7 @@ static int touch_acl_pattern(mg_zk_touched *t, int8_t type, int8_t pattern, cons
     }
     t->acls[t->n_acls].type = type;
     t->acls[t->n_acls].pattern = pattern;
+    t->acls[t->n_acls].existed_before = kr_strmap_get(&t->before_acls, key, len) >= 0;
     t->n_acls++;
     return KR_OK;
 }
@@ -286,7 +312,7 @@ static int touch_remove_acl(mg_zk_touched *t, const kr_image *before, const kr_u
     if (i < 0) return KR_OK; /* Kafka logs and skips a removal of an unknown ACL id */
     const kr_image_acl *a = &before->acls.v[i];
     const char *nm = a->resource_name ? a->resource_name : "";
-    return touch_acl_pattern(t, a->resource_type, a->pattern_type, nm, strlen(nm), err);
+    return touch_acl_pattern(t, before, a->resource_type, a->pattern_type, nm, strlen(nm), err);
 }
 
 static int touch_token(mg_zk_touched *t, const kr_image *before, kr_str id, kr_error *err) {
@@ -338,7 +364,7 @@ int mg_zk_touch(mg_zk_touched *t, const kr_image *before, const kr_metadata_reco
     case KR_REC_ACCESS_CONTROL_ENTRY_RECORD: {
         const kr_AccessControlEntryRecord *r = &rec->u.AccessControlEntryRecord;
         if (r->ResourceName.len < 0) return KR_OK;
-        return touch_acl_pattern(t, r->ResourceType, r->PatternType, r->ResourceName.ptr,
+        return touch_acl_pattern(t, before, r->ResourceType, r->PatternType, r->ResourceName.ptr,
                                  (size_t)r->ResourceName.len, err);
     }
     case KR_REC_REMOVE_ACCESS_CONTROL_ENTRY_RECORD:
@@ -495,9 +521,7 @@ static int plan_acls(mg_zkp_ctx *c, const mg_zk_touched *t) {
         const touched_acl *ta = &t->acls[i];
         size_t len = mg_zkp_acl_key(key, sizeof key, ta->type, ta->pattern, ta->name);
         const mg_zkp_group *g = mg_zkp_group_get(&gs, key, len, false, &oom);
-        /* Belief: the znode exists unless this delta created the pattern's first entry; the
-         * executor falls back to exact semantics when a belief is wrong. */
-        rc = mg_zkp_write_acls(c, ta->type, ta->pattern, ta->name, g, true);
+        rc = mg_zkp_write_acls(c, ta->type, ta->pattern, ta->name, g, ta->existed_before);
     }
     mg_zkp_groups_free(&gs);
     return rc;

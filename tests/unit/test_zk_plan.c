@@ -519,7 +519,7 @@ static void test_delta_acls(void **state) {
                  "\"operation\":\"Write\",\"host\":\"*\"}]}\n"
                  "APPEND /kafka-acl-changes/acl_changes_ TOPIC:orders (new)\n"
                  "PUT /kafka-acl-extended/prefixed/Group/app- {\"version\":1,\"acls\":[{\"principal\":\"User:*\","
-                 "\"permissionType\":\"Deny\",\"operation\":\"IdempotentWrite\",\"host\":\"*\"}]}\n"
+                 "\"permissionType\":\"Deny\",\"operation\":\"IdempotentWrite\",\"host\":\"*\"}]} (new)\n"
                  "APPEND /kafka-acl-extended-changes/acl_changes_ {\"version\":1,\"resourceType\":\"GROUP\",\"name\":"
                  "\"app-\",\"patternType\":\"PREFIXED\"} (new)\n");
     /* Removing the last entry of a pattern (resolved through the image before) deletes it. */
