@@ -1067,6 +1067,298 @@ static void test_reconcile_fixture_repairs(void **state) {
     }
 }
 
+
+/* ---- fixed points: a plan applied to an in-memory ZooKeeper leaves nothing to reconcile ---- */
+
+typedef struct mem_node {
+    char *path;
+    char *data; /* NUL-terminated copy; NULL = null data */
+    int32_t version;
+} mem_node;
+
+typedef struct mem_zk {
+    mem_node v[4096];
+    size_t n;
+    int seq;
+} mem_zk;
+
+static mem_node *mem_find(mem_zk *z, const char *path) {
+    for (size_t i = 0; i < z->n; i++)
+        if (!strcmp(z->v[i].path, path)) return &z->v[i];
+    return NULL;
+}
+
+static void mem_set(mem_zk *z, const char *path, const void *data, int32_t len) {
+    /* parents first, with null data, as the executor creates them */
+    char parent[1024];
+    snprintf(parent, sizeof parent, "%s", path);
+    for (char *slash = strchr(parent + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = 0;
+        if (!mem_find(z, parent)) {
+            assert_true(z->n < sizeof z->v / sizeof z->v[0]);
+            z->v[z->n++] = (mem_node){strdup(parent), NULL, 0};
+        }
+        *slash = '/';
+    }
+    mem_node *n = mem_find(z, path);
+    char *copy = NULL;
+    if (data && len >= 0) {
+        copy = malloc((size_t)len + 1);
+        memcpy(copy, data, (size_t)len);
+        copy[len] = 0;
+    }
+    if (n) {
+        free(n->data);
+        n->data = copy;
+        n->version++;
+        return;
+    }
+    assert_true(z->n < sizeof z->v / sizeof z->v[0]);
+    z->v[z->n++] = (mem_node){strdup(path), copy, 0};
+}
+
+static void mem_apply(mem_zk *z, const mg_zk_ops *ops) {
+    for (size_t i = 0; i < ops->n; i++) {
+        const mg_zk_op *op = &ops->v[i];
+        if (op->kind == MG_ZK_PUT) {
+            mem_set(z, op->path, op->data, op->len);
+        } else if (op->kind == MG_ZK_APPEND) {
+            char path[1024];
+            snprintf(path, sizeof path, "%s%010d", op->path, z->seq++);
+            mem_set(z, path, op->data, op->len);
+        } else {
+            size_t len = strlen(op->path), w = 0;
+            for (size_t j = 0; j < z->n; j++) {
+                const char *p = z->v[j].path;
+                if (!strncmp(p, op->path, len) && (p[len] == 0 || p[len] == '/')) {
+                    free(z->v[j].path);
+                    free(z->v[j].data);
+                } else {
+                    z->v[w++] = z->v[j];
+                }
+            }
+            z->n = w;
+        }
+    }
+}
+
+static void mem_free(mem_zk *z) {
+    for (size_t i = 0; i < z->n; i++) {
+        free(z->v[i].path);
+        free(z->v[i].data);
+    }
+    free(z);
+}
+
+static mem_zk *mem_base(void) {
+    mem_zk *z = calloc(1, sizeof *z);
+    for (size_t i = 0; i < N_BASE; i++) {
+        mem_set(z, BASE[i].path, BASE[i].data, BASE[i].data ? (int32_t)strlen(BASE[i].data) : -1);
+        mem_find(z, BASE[i].path)->version = BASE[i].version;
+    }
+    return z;
+}
+
+static void mem_model(mem_zk *z, zr_model *m) {
+    zr_findings f = {.lenient = true};
+    zr_model_init(m);
+    for (size_t i = 0; i < z->n; i++) {
+        zr_stat st = {.version = z->v[i].version};
+        zr_model_add_znode(m, z->v[i].path, (const uint8_t *)z->v[i].data,
+                           z->v[i].data ? (int32_t)strlen(z->v[i].data) : -1, &st, &f);
+    }
+    zr_model_finish(m, &f);
+    zr_findings_free(&f);
+}
+
+/* Reconciling img against the in-memory ZooKeeper plans nothing. */
+static void assert_mirrored(const kr_image *img, mem_zk *z, const char *secret, const char *what) {
+    zr_model m;
+    mem_model(z, &m);
+    mg_zk_plan_options o = {.kraft_controller_epoch = 7, .password_encoder_secret = secret};
+    mg_zk_ops ops;
+    mg_zk_ops_init(&ops);
+    kr_error err = {0};
+    if (mg_zk_plan_reconcile(img, &m, &o, &ops, NULL, &err)) fail_msg("%s: reconcile: %s", what, err.message);
+    if (ops.n) {
+        char *d = describe(&ops);
+        fail_msg("%s: ZooKeeper does not mirror the image; still to do:\n%.3000s", what, d);
+    }
+    mg_zk_ops_free(&ops);
+    zr_model_free(&m);
+}
+
+/* Every delta, applied to ZooKeeper, leaves it equal to the image (as reconcile sees it). */
+static void test_delta_then_reconcile_fixed_point(void **state) {
+    (void)state;
+    mem_zk *z = mem_base();
+    zr_model m0;
+    mem_model(z, &m0);
+    fx *f = fx_new();
+    kr_image_free(&f->img);
+    image_of(&m0, &f->img, NULL);
+    zr_model_free(&m0);
+    f->o.password_encoder_secret = "s3";
+    assert_mirrored(&f->img, z, "s3", "start");
+    kr_metadata_record rec;
+    mg_zk_ops ops;
+    mg_zk_ops_init(&ops);
+    kr_error err = {0};
+    for (int step = 0; step < 10; step++) {
+        switch (step) {
+        case 0: /* a new topic with configs */
+            add_topic(f, true, "c", "AAAAAAAAAAAAAAAAAAAAAg", 3);
+            config_rec(&rec, 2, "c", "cleanup.policy", "compact");
+            commit(f, &rec);
+            break;
+        case 1: /* leader change, reassignment, new partition */
+            partition_change(&f->img, ID_A, 1, 1, R12, 2); /* not touched: reconcile repairs it below */
+            kr_metadata_record_init(&rec, KR_REC_PARTITION_CHANGE_RECORD, 0);
+            rec.u.PartitionChangeRecord.TopicId = uuid(ID_A);
+            rec.u.PartitionChangeRecord.PartitionId = 0;
+            rec.u.PartitionChangeRecord.Leader = 1;
+            rec.u.PartitionChangeRecord.Isr = (kr_array_i32){R12, 2};
+            commit(f, &rec);
+            kr_metadata_record_init(&rec, KR_REC_PARTITION_CHANGE_RECORD, 0);
+            rec.u.PartitionChangeRecord.TopicId = uuid(ID_B);
+            rec.u.PartitionChangeRecord.PartitionId = 0;
+            int32_t target[] = {4, 3};
+            rec.u.PartitionChangeRecord.Replicas = (kr_array_i32){target, 2};
+            rec.u.PartitionChangeRecord.AddingReplicas = (kr_array_i32){R4, 1};
+            commit(f, &rec);
+            partition_rec(&rec, ID_B, 1, R12, 2);
+            commit(f, &rec);
+            break;
+        case 2: /* topic deleted, and re-created under the same name */
+            kr_metadata_record_init(&rec, KR_REC_REMOVE_TOPIC_RECORD, 0);
+            rec.u.RemoveTopicRecord.TopicId = uuid(ID_A);
+            commit(f, &rec);
+            add_topic(f, true, "a", "AAAAAAAAAAAAAAAAAAAABQ", 1);
+            break;
+        case 3: /* broker configs: a password, a default, a removal */
+            config_rec(&rec, 4, "1", "listener.name.in.ssl.key.password", "pw");
+            commit(f, &rec);
+            config_rec(&rec, 4, "", "min.insync.replicas", NULL);
+            rec.u.ConfigRecord.Value = KR_STR_NULL;
+            commit(f, &rec);
+            break;
+        case 4: /* quotas and SCRAM */
+            quota_rec(&rec, "user", "alice", NULL, NULL, "producer_byte_rate", 0, true);
+            commit(f, &rec);
+            quota_rec(&rec, "user", "x y", "client-id", NULL, "consumer_byte_rate", 100, false);
+            commit(f, &rec);
+            scram_rec(&rec, "bob@corp", 2);
+            commit(f, &rec);
+            quota_rec(&rec, "client-id", "app", NULL, NULL, "request_percentage", 0, true);
+            commit(f, &rec);
+            break;
+        case 5:
+            kr_metadata_record_init(&rec, KR_REC_PRODUCER_IDS_RECORD, 0);
+            rec.u.ProducerIdsRecord.NextProducerId = 9000;
+            commit(f, &rec);
+            break;
+        case 6: /* ACLs: add, then remove a whole pattern */
+            acl_rec(&rec, 7, 2, "c", 4, "User:carol", 3, 3);
+            commit(f, &rec);
+            for (int32_t i = 0; i < f->img.acls.n; i++)
+                if (f->img.acls.v[i].resource_type == 3) {
+                    kr_metadata_record_init(&rec, KR_REC_REMOVE_ACCESS_CONTROL_ENTRY_RECORD, 0);
+                    rec.u.RemoveAccessControlEntryRecord.Id = f->img.acls.v[i].id;
+                    commit(f, &rec);
+                    break;
+                }
+            break;
+        case 7: /* tokens */
+            kr_metadata_record_init(&rec, KR_REC_REMOVE_DELEGATION_TOKEN_RECORD, 0);
+            rec.u.RemoveDelegationTokenRecord.TokenId = kr_str_c("tok1");
+            commit(f, &rec);
+            kr_metadata_record_init(&rec, KR_REC_DELEGATION_TOKEN_RECORD, 0);
+            rec.u.DelegationTokenRecord.TokenId = kr_str_c("tok2");
+            rec.u.DelegationTokenRecord.Owner = kr_str_c("User:x");
+            rec.u.DelegationTokenRecord.Requester = kr_str_c("User:y");
+            rec.u.DelegationTokenRecord.Renewers = (kr_array_str){NULL, 0};
+            commit(f, &rec);
+            break;
+        case 8: /* the topic's configs emptied: the znode stays, empty */
+            config_rec(&rec, 2, "c", "cleanup.policy", NULL);
+            rec.u.ConfigRecord.Value = KR_STR_NULL;
+            commit(f, &rec);
+            break;
+        case 9: /* everything left goes */
+            for (int32_t i = f->img.topics.n - 1; i >= 0; i--) {
+                kr_metadata_record_init(&rec, KR_REC_REMOVE_TOPIC_RECORD, 0);
+                rec.u.RemoveTopicRecord.TopicId = f->img.topics.v[i].id;
+                commit(f, &rec);
+            }
+            break;
+        }
+        assert_int_equal(mg_zk_plan_delta(&f->img, f->t, &f->o, &ops, &f->st, &err), KR_OK);
+        mem_apply(z, &ops);
+        mg_zk_ops_clear(&ops);
+        mg_zk_touched_clear(f->t);
+        if (step == 1) { /* the untouched change is found by reconcile, which repairs it */
+            zr_model m;
+            mem_model(z, &m);
+            assert_int_equal(mg_zk_plan_reconcile(&f->img, &m, &f->o, &ops, NULL, &err), KR_OK);
+            assert_int_equal(ops.n, 1);
+            assert_string_equal(ops.v[0].path, "/brokers/topics/a/partitions/1/state");
+            mem_apply(z, &ops);
+            mg_zk_ops_clear(&ops);
+            zr_model_free(&m);
+        }
+        char what[32];
+        snprintf(what, sizeof what, "after step %d", step);
+        assert_mirrored(&f->img, z, "s3", what);
+    }
+    assert_null(mem_find(z, "/brokers/topics/a"));
+    assert_non_null(mem_find(z, "/config/brokers/1"));
+    mg_zk_ops_free(&ops);
+    fx_free(f);
+    mem_free(z);
+}
+
+/* Each reconcile plan, applied, is a fixed point. */
+static void test_reconcile_fixed_point(void **state) {
+    (void)state;
+    image_edit edits[] = {edit_leader, edit_add_partition, edit_remove_b, edit_new_topic, edit_configs,
+                          edit_quotas, edit_producer_ids, edit_acls, edit_tokens};
+    for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+        mem_zk *z = mem_base();
+        zr_model m;
+        mem_model(z, &m);
+        kr_image img;
+        image_of(&m, &img, NULL);
+        zr_model_free(&m);
+        edits[i](&img);
+        /* ZooKeeper damaged as well: a missing state, an extra partition, a pending deletion */
+        mem_zk *dz = z;
+        mg_zk_ops damage;
+        mg_zk_ops_init(&damage);
+        kr_error err = {0};
+        assert_int_equal(mg_zk_ops_delete(&damage, "test", true, "/brokers/topics/a/partitions/1/state", &err), 0);
+        assert_int_equal(mg_zk_ops_put(&damage, "test", false, "/admin/delete_topics/zz", NULL, -1, &err), 0);
+        const char *zz = "{\"version\":3,\"topic_id\":\"AAAAAAAAAAAAAAAAAAAABg\",\"partitions\":{\"0\":[1],\"1\":[2]}}";
+        assert_int_equal(mg_zk_ops_put(&damage, "test", false, "/brokers/topics/zz", zz, (int32_t)strlen(zz), &err), 0);
+        assert_int_equal(mg_zk_ops_put(&damage, "test", false, "/brokers/topics/zz/partitions/1/state", "{}", 2, &err), 0);
+        mem_apply(dz, &damage);
+        mg_zk_ops_free(&damage);
+        mem_model(z, &m);
+        mg_zk_plan_options o = {.kraft_controller_epoch = 7};
+        mg_zk_ops ops;
+        mg_zk_ops_init(&ops);
+        assert_int_equal(mg_zk_plan_reconcile(&img, &m, &o, &ops, NULL, &err), KR_OK);
+        assert_true(ops.n > 0);
+        mem_apply(z, &ops);
+        mg_zk_ops_free(&ops);
+        zr_model_free(&m);
+        assert_mirrored(&img, z, NULL, "reconcile applied");
+        assert_null(mem_find(z, "/brokers/topics/zz"));
+        assert_null(mem_find(z, "/admin/delete_topics/zz"));
+        kr_image_free(&img);
+        mem_free(z);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_delta_new_topic),
@@ -1092,6 +1384,8 @@ int main(void) {
         cmocka_unit_test(test_reconcile_acls),
         cmocka_unit_test(test_reconcile_tokens),
         cmocka_unit_test(test_reconcile_fixture_repairs),
+        cmocka_unit_test(test_delta_then_reconcile_fixed_point),
+        cmocka_unit_test(test_reconcile_fixed_point),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
