@@ -1,4 +1,5 @@
 /* Dual-write deltas (migration.md §9.3): the touched set and mg_zk_plan_delta. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -237,7 +238,7 @@ static int touch_config(mg_zk_touched *t, const kr_image *before, const kr_Confi
     name[r->ResourceName.len] = 0;
     size_t len = mg_zkp_config_key(key, sizeof key, r->ResourceType, name);
     if (kr_strmap_get(&t->configs.index, key, len) >= 0) return KR_OK;
-    int rc = index_before(t, before, err);
+    int rc = r->ResourceType == 4 ? index_before(t, before, err) : KR_OK; /* topics: their znode */
     if (rc) return rc;
     bool existed = r->ResourceType == 2 ? kr_image_topic_by_name(before, name, strlen(name)) != NULL
                                         : kr_strmap_get(&t->before_configs, key, len) >= 0;
@@ -328,6 +329,7 @@ static int touch_token(mg_zk_touched *t, const kr_image *before, kr_str id, kr_e
 }
 
 int mg_zk_touch(mg_zk_touched *t, const kr_image *before, const kr_metadata_record *rec, kr_error *err) {
+    assert(t && before && rec);
     int rc = KR_OK;
     switch (rec->api_key) {
     case KR_REC_TOPIC_RECORD: {
@@ -382,6 +384,9 @@ int mg_zk_touch(mg_zk_touched *t, const kr_image *before, const kr_metadata_reco
 
 /* Configs of the touched config resources (and of new topics), grouped in one pass. */
 static int group_configs(mg_zkp_ctx *c, const mg_zk_touched *t, mg_zkp_groups *gs) {
+    bool created = false;
+    for (int32_t i = 0; i < t->n_topics && !created; i++) created = !t->topics[i].existed_before || t->topics[i].removed;
+    if (!t->configs.n && !created) return KR_OK; /* the common delta: partition changes only */
     bool oom = false;
     char key[MG_ZKP_PATH_MAX + 2];
     for (int32_t i = 0; i < t->configs.n && !oom; i++) {
@@ -545,6 +550,7 @@ static int plan_tokens(mg_zkp_ctx *c, const mg_zk_touched *t) {
 
 int mg_zk_plan_delta(const kr_image *after, const mg_zk_touched *t, const mg_zk_plan_options *o, mg_zk_ops *out,
                      mg_zk_plan_stats *st, kr_error *err) {
+    assert(after && t && o && out);
     mg_zk_plan_stats dummy;
     if (!st) st = &dummy;
     memset(st, 0, sizeof *st);

@@ -6,6 +6,7 @@
  * rewrites every quota entity, SCRAM user and token unconditionally, only entities that
  * differ are written.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -438,6 +439,7 @@ static int reconcile_tokens(rec_ctx *r) {
 
 int mg_zk_plan_reconcile(const kr_image *img, const zr_model *zk, const mg_zk_plan_options *o, mg_zk_ops *out,
                          mg_zk_plan_stats *st, kr_error *err) {
+    assert(img && zk && o && out && zk->finished);
     mg_zk_plan_stats dummy;
     if (!st) st = &dummy;
     memset(st, 0, sizeof *st);
