@@ -12,8 +12,11 @@
 #include "kraft/controller.h"
 #include "kraft/controller_config.h"
 #include "kraft/properties.h"
+#include "migrate/dual_write.h"
 
 #define RESIGN_LINGER_MS 300 /* time given to EndQuorumEpoch sends on SIGTERM */
+#define FAULT_WRITE_DELAY_ENV "ZK2KRAFT_FAULT_ZK_WRITE_DELAY_MS" /* test-only (docs/dual-write.md) */
+#define FAULT_QUEUE_ENV "ZK2KRAFT_FAULT_DW_QUEUE_BATCHES"        /* test-only: a tiny queue overflows */
 
 static const char usage[] =
     "Usage: zk2kraft controller --config FILE [--log-level LEVEL]\n"
@@ -21,6 +24,8 @@ static const char usage[] =
     "Runs a KRaft controller (a voter of controller.quorum.voters) over the metadata\n"
     "log directory written by `zk2kraft format` or `zk2kraft migrate`. Logs go to\n"
     "stderr. SIGTERM or SIGINT resigns leadership (EndQuorumEpoch) and exits 0.\n"
+    "With zookeeper.metadata.migration.enable=true it also keeps ZooKeeper in step\n"
+    "with the metadata while it leads (dual-write; see docs/dual-write.md).\n"
     "\n"
     "  --config FILE       controller .properties (process.roles, node.id,\n"
     "                      controller.quorum.voters, listeners, controller.listener.names,\n"
@@ -50,6 +55,51 @@ typedef struct run_state {
     kr_controller *c;
     uv_signal_t sigterm, sigint;
 } run_state;
+
+/* zookeeper.auth is not a Kafka key: DescribeConfigs would list it as a plain
+ * static config. The parsed value lives in the config; the listing gets a mask. */
+static void hide_secret(kr_properties *props, const char *key) {
+    for (int32_t i = 0; i < props->n; i++) {
+        if (strcmp(props->v[i].key, key) != 0) continue;
+        char *masked = strdup("[hidden]");
+        if (!masked) continue;
+        memset(props->v[i].value, 0, strlen(props->v[i].value));
+        free(props->v[i].value);
+        props->v[i].value = masked;
+    }
+}
+
+static int start_dual_write(const kr_controller_config *cfg, const kr_logger *lg, mg_dual_write **out,
+                            kr_error *err) {
+    mg_dual_write_options o = {.node_id = cfg->node_id,
+                               .zk_connect = cfg->zk_connect,
+                               .zk_session_timeout_ms = (int)cfg->zk_session_timeout_ms,
+                               .zk_auth = cfg->zk_auth,
+                               .zk_set_acl = cfg->zk_set_acl,
+                               .password_encoder_secret = cfg->password_encoder_secret,
+                               .reconcile_interval_ms = cfg->migration_reconcile_interval_ms,
+                               .metadata_log_dir = cfg->metadata_log_dir,
+                               .log = *lg};
+    const char *delay = getenv(FAULT_WRITE_DELAY_ENV);
+    if (delay && *delay) {
+        char *end;
+        unsigned long v = strtoul(delay, &end, 10);
+        if (*end || v > 600000) return kr_fail(err, KR_ERR_INVALID, "%s = '%s' is not a delay in ms", FAULT_WRITE_DELAY_ENV, delay);
+        o.write_delay_ms = (uint32_t)v;
+        kr_logger_printf(lg, KR_LOG_LEVEL_WARN, "migration: test fault injection: %s=%lu (sleep before each ZooKeeper write)",
+                         FAULT_WRITE_DELAY_ENV, v);
+    }
+    const char *queue = getenv(FAULT_QUEUE_ENV);
+    if (queue && *queue) {
+        char *end;
+        unsigned long v = strtoul(queue, &end, 10);
+        if (*end || v < 1 || v > 1000000) return kr_fail(err, KR_ERR_INVALID, "%s = '%s' is not a batch count", FAULT_QUEUE_ENV, queue);
+        o.queue_max_batches = v;
+        kr_logger_printf(lg, KR_LOG_LEVEL_WARN, "migration: test fault injection: %s=%lu (dual-write queue size)",
+                         FAULT_QUEUE_ENV, v);
+    }
+    return mg_dual_write_start(&o, out, err);
+}
 
 static void on_signal(uv_signal_t *h, int signum) {
     run_state *rs = h->data;
@@ -111,15 +161,27 @@ int cmd_controller(int argc, char **argv) {
     if (level) cfg.log_level = wanted;
     sl.level = cfg.log_level;
     sl.node_id = cfg.node_id;
+    hide_secret(&props, "zookeeper.auth");
     signal(SIGPIPE, SIG_IGN);
+    mg_dual_write *dw = NULL;
+    kr_controller_observer obs;
+    if (cfg.migration_enabled) {
+        if (start_dual_write(&cfg, &lg, &dw, &err) != KR_OK) {
+            kr_properties_free(&props);
+            fprintf(stderr, "zk2kraft controller: %s\n", err.message);
+            return 2;
+        }
+        obs = mg_dual_write_observer(dw);
+    }
     uv_loop_t loop;
     uv_loop_init(&loop);
     run_state rs = {0};
-    rc = kr_controller_start(&loop, &cfg, &lg, NULL, &rs.c, &err);
+    rc = kr_controller_start(&loop, &cfg, &lg, dw ? &obs : NULL, &rs.c, &err);
     if (rc != KR_OK) {
         fprintf(stderr, "zk2kraft controller: %s\n", err.message);
         uv_run(&loop, UV_RUN_DEFAULT); /* let anything half-opened close */
         kr_controller_destroy(rs.c);
+        mg_dual_write_stop(dw);
         uv_loop_close(&loop);
         kr_properties_free(&props); /* DescribeConfigs read it (cfg.static_config) */
         return 2;
@@ -133,6 +195,7 @@ int cmd_controller(int argc, char **argv) {
     uv_unref((uv_handle_t *)&rs.sigint);
     uv_run(&loop, UV_RUN_DEFAULT);
     int status = kr_controller_destroy(rs.c);
+    mg_dual_write_stop(dw); /* after the loop: no hook can run any more */
     if (!uv_is_closing((uv_handle_t *)&rs.sigterm)) { /* fatal error path: signals still open */
         uv_close((uv_handle_t *)&rs.sigterm, NULL);
         uv_close((uv_handle_t *)&rs.sigint, NULL);

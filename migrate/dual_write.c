@@ -11,8 +11,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <dirent.h>
+#include <sys/stat.h>
+
 #include "kraft/image.h"
+#include "kraft/log_segment.h"
 #include "kraft/metadata_record.h"
+#include "kraft/raft_store.h"
 #include "kraft/record_batch.h"
 #include "kraft/snapshot.h"
 #include "migrate/zk_ops.h"
@@ -28,6 +33,8 @@
 #define MAX_EVENTS_PER_ROUND 4096
 #define DELTA_FAILURES_BEFORE_SYNC 3
 #define MAX_TXN_VALUES 10000000
+#define RESYNC_MAX_SEGMENT_BYTES (1024ll * 1024 * 1024)
+#define RESYNC_MAX_SEGMENTS 100000
 
 enum dw_state { DW_UNINITIALIZED, DW_INACTIVE, DW_BECOME_CONTROLLER, DW_SYNC, DW_DUAL_WRITE };
 
@@ -56,7 +63,7 @@ typedef struct txn_value {
 
 struct mg_dual_write {
     mg_dual_write_options o;
-    char *zk_connect, *zk_auth, *secret;
+    char *zk_connect, *zk_auth, *secret, *log_dir;
     pthread_t thread;
     bool thread_started;
     pthread_mutex_t mu;
@@ -75,7 +82,8 @@ struct mg_dual_write {
     int32_t lead_epoch;
     bool is_leader;
     kr_image img;
-    bool img_valid; /* false after a gap: nothing is written until a snapshot load */
+    bool img_valid; /* false after a gap until a resync or a snapshot load: nothing is written */
+    bool resync_wanted; /* after a queue overflow: rebuild from the log at the next batch */
     int64_t applied_end;
     int32_t applied_epoch;
     kr_arena arena;
@@ -287,6 +295,120 @@ static int load_snapshot(mg_dual_write *d, const dw_event *e, kr_error *err) {
     d->applied_end = e->id.end_offset;
     d->applied_epoch = e->id.epoch;
     return KR_OK;
+}
+
+/* ---------- resync after a gap ---------- */
+
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The whole file through read(): the log's tail may be truncated while we read,
+ * which would fault a mapping. */
+static int read_file(const char *path, uint8_t **out, size_t *len, kr_error *err) {
+    *out = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return kr_fail(err, KR_ERR_IO, "%s: %s", path, strerror(errno));
+    struct stat st;
+    int rc = fstat(fd, &st) == 0 ? KR_OK : kr_fail(err, KR_ERR_IO, "%s: %s", path, strerror(errno));
+    if (rc == KR_OK && st.st_size > RESYNC_MAX_SEGMENT_BYTES)
+        rc = kr_fail(err, KR_ERR_INVALID, "%s: %lld bytes, more than a resync reads", path, (long long)st.st_size);
+    uint8_t *buf = rc == KR_OK ? malloc((size_t)st.st_size + 1) : NULL;
+    if (rc == KR_OK && !buf) rc = kr_fail(err, KR_ERR_NOMEM, "out of memory");
+    size_t n = 0;
+    while (rc == KR_OK && n < (size_t)st.st_size) {
+        ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) rc = kr_fail(err, KR_ERR_IO, "%s: %s", path, strerror(errno));
+        if (r <= 0) break; /* truncated meanwhile: what was read is what there is */
+        n += (size_t)r;
+    }
+    close(fd);
+    if (rc != KR_OK) {
+        free(buf);
+        return rc;
+    }
+    *out = buf;
+    *len = n;
+    return KR_OK;
+}
+
+/* The committed batches of one segment in [applied_end, upto). */
+static int resync_segment(mg_dual_write *d, const char *path, int64_t upto, kr_error *err) {
+    uint8_t *buf;
+    size_t len;
+    int rc = read_file(path, &buf, &len, err);
+    for (size_t pos = 0; rc == KR_OK && pos + KR_BATCH_LOG_OVERHEAD <= len && d->applied_end < upto;) {
+        kr_batch b;
+        if (kr_batch_decode(buf + pos, len - pos, pos, path, KR_RULES_HEADER, &b, err) != KR_SCAN_BATCH) break;
+        int64_t last = kr_batch_last_offset(&b.h);
+        if (b.h.base_offset >= d->applied_end) {
+            if (b.h.base_offset != d->applied_end)
+                rc = kr_fail(err, KR_ERR_CORRUPT, "%s: batch at offset %" PRId64 ", expected %" PRId64, path,
+                             b.h.base_offset, d->applied_end);
+            dw_event e = {.kind = EV_BATCH, .data = buf + pos, .len = b.size, .base_offset = b.h.base_offset,
+                          .last_offset = last, .epoch = b.h.leader_epoch, .fd = -1};
+            if (rc == KR_OK) rc = apply_batch(d, &e, err);
+        }
+        pos += b.size;
+    }
+    free(buf);
+    return rc;
+}
+
+/* Rebuilds the image from the controller's own files up to `upto` (exclusive,
+ * committed: the first batch the hooks delivered after the gap). */
+static int resync(mg_dual_write *d, int64_t upto, kr_error *err) {
+    char pdir[4200], path[4400];
+    if (!d->o.metadata_log_dir) return kr_fail(err, KR_ERR_INVALID, "no metadata.log.dir to resync from");
+    snprintf(pdir, sizeof pdir, "%s/" KR_METADATA_PARTITION_DIR, d->o.metadata_log_dir);
+    DIR *dir = opendir(pdir);
+    if (!dir) return kr_fail(err, KR_ERR_IO, "%s: %s", pdir, strerror(errno));
+    int64_t *bases = calloc(RESYNC_MAX_SEGMENTS, sizeof *bases);
+    size_t nb = 0;
+    kr_snapshot_id best = {-1, 0};
+    struct dirent *de;
+    while ((de = readdir(dir))) {
+        kr_snapshot_id id;
+        int64_t base;
+        if (kr_snapshot_parse_name(de->d_name, &id) == KR_SNAPSHOT_NAME_CHECKPOINT && id.end_offset <= upto &&
+            id.end_offset > best.end_offset)
+            best = id;
+        else if (bases && kr_segment_parse_name(de->d_name, &base) && nb < RESYNC_MAX_SEGMENTS)
+            bases[nb++] = base;
+    }
+    closedir(dir);
+    if (!bases) return kr_fail(err, KR_ERR_NOMEM, "out of memory");
+    qsort(bases, nb, sizeof *bases, cmp_i64);
+    int rc = KR_OK;
+    if (best.end_offset >= 0) {
+        char name[KR_SNAPSHOT_NAME_SIZE];
+        kr_snapshot_file_name(best, name);
+        snprintf(path, sizeof path, "%s/%s", pdir, name);
+        dw_event e = {.kind = EV_SNAPSHOT, .id = best, .fd = open(path, O_RDONLY | O_CLOEXEC)};
+        rc = load_snapshot(d, &e, err);
+        if (e.fd >= 0) close(e.fd);
+    } else {
+        kr_image_free(&d->img);
+        kr_image_init(&d->img);
+        txn_clear(d);
+        d->applied_end = 0;
+        d->applied_epoch = 0;
+    }
+    for (size_t i = 0; rc == KR_OK && i < nb && d->applied_end < upto; i++) {
+        if (i + 1 < nb && bases[i + 1] <= d->applied_end) continue; /* wholly below */
+        char name[KR_SEGMENT_NAME_SIZE];
+        kr_segment_file_name(bases[i], name);
+        snprintf(path, sizeof path, "%s/%s", pdir, name);
+        rc = resync_segment(d, path, upto, err);
+    }
+    free(bases);
+    if (rc == KR_OK && d->applied_end != upto)
+        rc = kr_fail(err, KR_ERR_NOT_FOUND, "%s holds the log only up to offset %" PRId64 ", not %" PRId64, pdir,
+                     d->applied_end, upto);
+    return rc;
 }
 
 /* ---------- states ---------- */
@@ -510,7 +632,20 @@ static void handle_event(mg_dual_write *d, dw_event *e) {
         if (d->state == DW_DUAL_WRITE) set_state(d, DW_SYNC, "snapshot loaded");
         return;
     }
-    if (!d->img_valid) return;
+    if (!d->img_valid) {
+        if (!d->resync_wanted) return;
+        int64_t t0 = mono_ms();
+        if (resync(d, e->base_offset, &err) != KR_OK) {
+            LOG(d, KR_LOG_LEVEL_ERROR, "migration: resync failed: %s; not writing to ZooKeeper until the next snapshot load",
+                err.message);
+            d->resync_wanted = false;
+            return;
+        }
+        LOG(d, KR_LOG_LEVEL_INFO, "migration: image rebuilt from the metadata log up to offset %" PRId64 " in %" PRId64 " ms",
+            e->base_offset, mono_ms() - t0);
+        d->img_valid = true;
+        d->resync_wanted = false;
+    }
     if (e->base_offset != d->applied_end) {
         LOG(d, KR_LOG_LEVEL_ERROR, "migration: committed batch at offset %" PRId64 ", expected %" PRId64
             "; not writing to ZooKeeper until the next snapshot", e->base_offset, d->applied_end);
@@ -585,13 +720,14 @@ static void *run(void *arg) {
         pthread_mutex_unlock(&d->mu);
 
         if (dropped) {
-            LOG(d, KR_LOG_LEVEL_ERROR, "migration: the dual-write queue overflowed (%" PRId64 " committed batches dropped): not "
-                "writing to ZooKeeper until the next snapshot load (restart this controller to resync)", dropped);
+            LOG(d, KR_LOG_LEVEL_ERROR, "migration: the dual-write queue overflowed (%" PRId64 " committed batches dropped): "
+                "rebuilding the image from the metadata log, then a full reconciliation", dropped);
             d->img_valid = false;
-            if (d->state > DW_INACTIVE) set_state(d, DW_INACTIVE, "queue overflow");
+            d->resync_wanted = true;
+            if (d->state == DW_DUAL_WRITE) set_state(d, DW_SYNC, "queue overflow");
         }
         for (size_t i = 0; i < n; i++) {
-            if (!dropped || batch[i].kind == EV_SNAPSHOT) handle_event(d, &batch[i]);
+            handle_event(d, &batch[i]);
             free_event(&batch[i]);
         }
         if (lead_changed) handle_leadership(d, epoch, leader, is_self);
@@ -622,6 +758,7 @@ static void destroy(mg_dual_write *d) {
     kr_arena_free(&d->arena);
     kr_image_free(&d->img);
     free(d->zk_connect);
+    free(d->log_dir);
     wipe_free(d->zk_auth);
     wipe_free(d->secret);
     pthread_mutex_destroy(&d->mu);
@@ -640,7 +777,9 @@ int mg_dual_write_start(const mg_dual_write_options *o, mg_dual_write **out, kr_
     d->zk_connect = strdup(o->zk_connect);
     d->zk_auth = dup_or_null(o->zk_auth);
     d->secret = dup_or_null(o->password_encoder_secret);
+    d->log_dir = dup_or_null(o->metadata_log_dir);
     d->o.zk_connect = d->o.zk_auth = d->o.password_encoder_secret = NULL;
+    d->o.metadata_log_dir = d->log_dir;
     pthread_mutex_init(&d->mu, NULL);
     pthread_cond_init(&d->cv, NULL);
     kr_image_init(&d->img);
@@ -649,7 +788,8 @@ int mg_dual_write_start(const mg_dual_write_options *o, mg_dual_write **out, kr_
     d->q_cap = d->o.queue_max_batches;
     d->q = calloc(d->q_cap, sizeof *d->q);
     int rc = !d->q || !d->zk_connect || (o->zk_auth && *o->zk_auth && !d->zk_auth) ||
-                     (o->password_encoder_secret && *o->password_encoder_secret && !d->secret)
+                     (o->password_encoder_secret && *o->password_encoder_secret && !d->secret) ||
+                     (o->metadata_log_dir && *o->metadata_log_dir && !d->log_dir)
                  ? kr_fail(err, KR_ERR_NOMEM, "out of memory")
                  : KR_OK;
     if (rc == KR_OK) rc = mg_zk_touched_new(&d->touched, err);

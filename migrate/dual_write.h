@@ -11,8 +11,9 @@
  *
  * The hooks run on the controller's loop thread and never block it: batches
  * are copied into a bounded queue; when it is full the queued batches are
- * dropped and the driver stops writing (it cannot rebuild its image from a
- * gap) until the controller restarts or installs a snapshot — logged at ERROR.
+ * dropped (ERROR) and the driver rebuilds its image from the controller's own
+ * files (newest snapshot + segments, read with read(), up to the first batch
+ * delivered after the gap), then reconciles ZooKeeper in full.
  */
 #ifndef MIGRATE_DUAL_WRITE_H
 #define MIGRATE_DUAL_WRITE_H
@@ -39,6 +40,7 @@ typedef struct mg_dual_write_options {
     uint32_t write_delay_ms;            /* test-only: sleep before each fenced multi */
     size_t queue_max_batches;           /* 0 = MG_DW_QUEUE_MAX_BATCHES */
     size_t queue_max_bytes;             /* 0 = MG_DW_QUEUE_MAX_BYTES */
+    const char *metadata_log_dir;       /* to rebuild the image after an overflow; NULL = never */
     kr_logger log;                      /* called from the driver thread */
 } mg_dual_write_options;
 
