@@ -129,6 +129,7 @@ static void options_for(const verify_args *a, const char *secret, mg_verify_opti
         o->ignore = MG_DIFF_IGNORE_LEADER_EPOCH | MG_DIFF_IGNORE_TOPIC_IDS;
         o->exclude[MG_DIFF_QUOTAS] = o->exclude[MG_DIFF_SCRAM] = o->exclude[MG_DIFF_TOKENS] = true;
         o->exclude[MG_DIFF_PRODUCER_IDS] = true;
+        o->client_view = true;
     }
 }
 
@@ -188,7 +189,11 @@ static void print_excluded(const mg_verify_options *o, FILE *f) {
                     mg_diff_entity_name(e));
             any = true;
         }
-    if (any) fputc('\n', f);
+    if (!any) return;
+    fputc('\n', f);
+    if (o->client_view)
+        fputs("also not compared through a client: topic ids, leader epochs, sensitive config values, configs of\n"
+              "brokers Metadata does not list, ACLs on transactional ids, delegation tokens and users\n", f);
 }
 
 static int print_full(const verify_args *a, const mg_verify_options *o, round *rd) {

@@ -5,7 +5,9 @@
  *   replicas, ISR and leader (leader epochs are not exposed: 0);
  *   DescribeConfigs for every topic and broker: only dynamic entries (DYNAMIC_TOPIC_CONFIG,
  *   DYNAMIC_BROKER_CONFIG, DYNAMIC_DEFAULT_BROKER_CONFIG from the first broker);
- *   DescribeAcls matching any binding.
+ *   DescribeAcls matching any binding (librdkafka 2.0.2 knows the resource types topic,
+ *   group and cluster only; bindings of other types arrive as UNKNOWN and are skipped). Brokers from Metadata are registered in the image
+ *   (so callers know whose per-broker configs could be seen).
  * Client quotas, SCRAM credentials, delegation tokens and producer ids are not reachable
  * through librdkafka 2.0.2: those parts of the image stay empty (callers exclude them).
  */
@@ -16,6 +18,9 @@
 
 #include "kraft/error.h"
 #include "kraft/image.h"
+
+/* The value of a sensitive config (librdkafka returns none). */
+#define MG_CLUSTER_VIEW_HIDDEN "(hidden)"
 
 typedef struct mg_cluster_view_options {
     const char *bootstrap; /* bootstrap.servers */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kraft/metadata_version.h"
+#include "migrate/cluster_view.h"
 
 /* What dual-write cannot keep equal (migration.md §9.3): partition epochs are ZK znode
  * versions, directories are not in ZK, ZkMigrationState and metadata.version are KRaft-only.
@@ -54,6 +55,40 @@ static void drop_excluded(mg_diff_result *d, const bool *exclude) {
             memset(d->counts[e], 0, sizeof d->counts[e]);
             d->left_count[e] = d->right_count[e] = 0;
         }
+}
+
+/* A client's view shows per-broker configs only of the brokers it lists, and no sensitive
+ * values: differences it cannot see are not drift. */
+static bool invisible_to_client(const mg_diff_entry *e, const kr_image *kraft) {
+    if (e->entity == MG_DIFF_ACLS) { /* librdkafka 2.0.2 knows topic, group, cluster only */
+        int type = -1;
+        return sscanf(e->key, "resource_type=%d", &type) == 1 && (type <= 1 || type > 4);
+    }
+    if (e->entity != MG_DIFF_CONFIGS) return false;
+    if (e->kind == MG_DIFF_CHANGED &&
+        (!strcmp(e->right, MG_CLUSTER_VIEW_HIDDEN) || (!strcmp(e->left, "***") && !strcmp(e->right, "***"))))
+        return true;
+    const char *p = "broker:";
+    if (strncmp(e->key, p, strlen(p))) return false;
+    const char *name = e->key + strlen(p);
+    if (*name == '/' || *name == '\0') return false; /* cluster default: seen through any broker */
+    char *end;
+    long id = strtol(name, &end, 10);
+    return *end != '/' || !kr_image_broker(kraft, (int32_t)id);
+}
+
+static void drop_invisible(mg_diff_result *d, const kr_image *kraft) {
+    size_t w = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        mg_diff_entry *e = &d->v[i];
+        if (invisible_to_client(e, kraft)) {
+            d->counts[e->entity][e->kind]--;
+            free(e->key), free(e->field), free(e->left), free(e->right);
+            continue;
+        }
+        d->v[w++] = *e;
+    }
+    d->n = w;
 }
 
 /* The producer-id difference, inserted where mg_diff would have put it (entries are sorted
@@ -106,6 +141,7 @@ int mg_verify(const zr_model *zk, const kr_image *kraft, const mg_verify_options
     kr_image_free(&img);
     if (rc) return rc;
     drop_excluded(&out->diff, o->exclude);
+    if (o->client_view) drop_invisible(&out->diff, kraft);
     out->producer_ids_in_sync = o->exclude[MG_DIFF_PRODUCER_IDS] ||
                                 mg_verify_producer_ids_in_sync(zk->has_producer_id_block, zk->producer_id_block_start,
                                                                zk->producer_id_block_end, kraft->next_producer_id);

@@ -26,6 +26,9 @@ typedef struct mg_verify_options {
     unsigned ignore;                     /* extra MG_DIFF_IGNORE_* (a Kafka client's view: leader epoch...) */
     bool exclude[MG_DIFF_ENTITY_COUNT];  /* entity types the KRaft side cannot show */
     int64_t kraft_committed_offset;      /* last committed offset of the KRaft side; -1 unknown */
+    bool client_view;                    /* the KRaft side is a Kafka client's view (cluster_view.h):
+                                            per-broker configs only of the brokers it lists,
+                                            sensitive config values not comparable */
 } mg_verify_options;
 
 typedef struct mg_verify_result {
