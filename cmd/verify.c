@@ -262,7 +262,10 @@ static void print_round_line(const verify_args *a, const round *rd) {
         char lag[128];
         lag_text(rd, lag, sizeof lag);
         if (rd->status == EXIT_CLEAN) printf("%s in sync, lag %s\n", when, lag);
-        else printf("%s drift: %zu differences, lag %s\n", when, mg_verify_difference_count(&rd->r), lag);
+        else {
+            size_t n = mg_verify_difference_count(&rd->r);
+            printf("%s drift: %zu difference%s, lag %s\n", when, n, n == 1 ? "" : "s", lag);
+        }
     }
     fflush(stdout);
 }
