@@ -7,7 +7,8 @@
 # output is in sync through --bootstrap-controller (Raft observer: FetchSnapshot + Fetch) and
 # --bootstrap-server (librdkafka); rollback refuses a finalized (POST_MIGRATION) dir and a live
 # quorum, removes a KRaft-held /controller and /migration from a MIGRATION dir, --dry-run
-# changes nothing, a ZooKeeper broker's /controller is left alone.
+# changes nothing, a ZooKeeper broker's /controller is left alone, and a znode rewritten
+# between rollback's read and its delete makes it remove nothing (tests/unit/test_rollback_zk).
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -196,6 +197,14 @@ expect_exit "rollback with a ZooKeeper broker as controller exits 0" 0 "$BIN" ro
 expect_grep "rollback says the broker's /controller is left" "left in place" "$TMP/out"
 [ "$(zk /rb exists /controller)$(zk /rb exists /migration)" = yesno ] && ok "rollback kept the broker's /controller, removed /migration" ||
     not_ok "rollback kept the broker's /controller, removed /migration"
+
+# the conditional multi against a real ZooKeeper: a znode rewritten between read and delete
+RACE=$ROOT/${BUILD:-build/release}/tests/test_rollback_zk
+if [ -x "$RACE" ]; then
+    if ZK2KRAFT_TEST_ZK=$Z "$RACE" >"$W/race.log" 2>&1 && grep -q '^\[  PASSED  \] 2 test' "$W/race.log"; then
+        ok "rollback refuses when /controller or /migration was rewritten between read and delete (nothing removed)"
+    else not_ok "rollback race (test_rollback_zk)"; sed 's/^/#   /' "$W/race.log" | head -20; fi
+else skip "rollback race" "$RACE is not built"; fi
 
 # ---- a running quorum: observer read, client view, rollback refusal -------------------------
 ctl_ports
