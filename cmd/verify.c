@@ -152,7 +152,9 @@ static void run_round(const verify_args *a, const mg_verify_options *base, bool 
     }
     zr_error zerr = {0};
     zr_read_stats rs = {0};
-    int zrc = zr_read_model(&a->zk, &rd->m, &rd->f, NULL, NULL, &rs, &zerr);
+    bool progress = a->watch_s <= 0; /* on a terminal only (cli_progress decides) */
+    int zrc = zr_read_model(&a->zk, &rd->m, &rd->f, progress ? cli_progress : NULL, NULL, &rs, &zerr);
+    if (progress) cli_progress_done();
     zr_read_stats_free(&rs);
     if (zrc) {
         snprintf(rd->error, sizeof rd->error, "--zookeeper %s: %s", a->zk.connect, zerr.message);
