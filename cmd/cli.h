@@ -50,5 +50,7 @@ int cli_password_secret(const char *cmd, const char *secret, const char *command
 int cli_print_report(const struct mg_report *r, bool json, const char *junit);
 int cmd_migrate(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_rollback(int argc, char **argv);
 
 #endif

@@ -33,6 +33,7 @@ void kr_metadata_load_init(kr_metadata_load *ld, kr_image *img) {
     kr_image_loader_init(&ld->loader, img);
     ld->stats.last_offset = -1;
     ld->stats.last_epoch = -1;
+    ld->stats.dir_last_offset = -1;
 }
 
 static int keep_view(kr_metadata_load *ld, const char *path, kr_file_view **out, kr_error *err) {
@@ -180,6 +181,11 @@ static int load_directory(kr_metadata_load *ld, const char *dir_in, kr_error *er
         rc = load_segment(ld, path, from, &next_offset, &last_epoch, err);
     }
     free(bases);
+    if (rc == KR_OK) {
+        int64_t last = next_offset - 1;
+        if (have_snap && best.end_offset - 1 > last) last = best.end_offset - 1;
+        if (last > ld->stats.dir_last_offset) ld->stats.dir_last_offset = last;
+    }
     if (rc == KR_OK && !have_snap && n_bases == 0)
         rc = kr_fail(err, KR_ERR_NOT_FOUND, "%s: no snapshot and no log segment", dir);
     return rc;

@@ -30,6 +30,9 @@ typedef struct kr_load_stats {
     int64_t last_offset;     /* of the last record seen, -1 if none */
     int32_t last_epoch;
     int64_t transactions_discarded_records;
+    /* Directories: the last offset the log holds (control batches included), or the newest
+     * snapshot's end offset - 1 when that is later; -1 when neither. */
+    int64_t dir_last_offset;
 } kr_load_stats;
 
 /* Holds the files mapped during a load: pending transaction records borrow them. */

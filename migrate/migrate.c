@@ -114,6 +114,7 @@ enum mg_migrate_outcome mg_migrate_model(const mg_migrate_options *o, mg_migrate
         .metadata_version = o->convert.metadata_version ? o->convert.metadata_version : 21,
         .now_ms = wall_ms(),
         .dry_run = o->dry_run,
+        .zookeeper_connect = o->convert.dual_write ? o->zk->connect : NULL,
         .before_commit = before_commit,
         .before_commit_ctx = &cc,
     };

@@ -108,7 +108,8 @@ static int write_controller_properties(const char *node_dir, const char *final_n
     const char *listener = o->listener_name ? o->listener_name : "CONTROLLER";
     char voters[MG_MAX_CONTROLLERS * (MG_HOST_MAX + 24)];
     mg_format_voters(o->controllers, o->n_controllers, voters, sizeof voters);
-    size_t cap = strlen(voters) + strlen(final_node_dir) + 2048;
+    const char *zk = o->zookeeper_connect;
+    size_t cap = strlen(voters) + strlen(final_node_dir) + (zk ? strlen(zk) : 0) + 2048;
     char *text = malloc(cap);
     if (!text) return kr_fail(err, KR_ERR_NOMEM, "out of memory");
     snprintf(text, cap,
@@ -124,6 +125,17 @@ static int write_controller_properties(const char *node_dir, const char *final_n
              "log.dirs=%s\n",
              (int)c->id, voters, listener, c->host, c->port, listener, listener, final_node_dir,
              final_node_dir);
+    if (zk) {
+        size_t used = strlen(text);
+        snprintf(text + used, cap - used,
+                 "# Migration mode: this quorum is the source of truth and mirrors every\n"
+                 "# change into ZooKeeper (docs/dual-write.md). Add zookeeper.auth=digest:USER:PASS\n"
+                 "# and zookeeper.set.acl=true when the brokers use secure ZooKeeper ACLs, and\n"
+                 "# password.encoder.secret when broker configs hold encrypted passwords.\n"
+                 "zookeeper.metadata.migration.enable=true\n"
+                 "zookeeper.connect=%s\n",
+                 zk);
+    }
     int rc = write_text(node_dir, "controller.properties", text, s, err);
     free(text);
     return rc;

@@ -45,6 +45,9 @@ typedef struct mg_storage_options {
     const char *cluster_id;
     int16_t metadata_version;
     const char *listener_name;           /* NULL = "CONTROLLER" */
+    /* Migration mode (migrate --dual-write): controller.properties turns on
+     * zookeeper.metadata.migration.enable with this zookeeper.connect; NULL = off. */
+    const char *zookeeper_connect;
     int64_t now_ms;
     bool dry_run;                        /* build and fsync everything, then remove it */
     /* Called after the tree is complete and synced, right before the rename (e.g. to

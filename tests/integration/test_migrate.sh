@@ -69,6 +69,14 @@ if grep -q '^cluster.id=RGVtby1jbHVzdGVyLTAwMQ$' "$WORK/demo-out/node-3002/meta.
    [ "$(cat "$WORK/demo-out/node-3002/__cluster_metadata-0/partition.metadata")" = "$(printf 'version: 0\ntopic_id: AAAAAAAAAAAAAAAAAAAAAQ')" ]; then
     ok "meta.properties, controller.properties and partition.metadata per node"
 else not_ok "node files" "$(cat "$WORK/demo-out/node-3002/meta.properties" "$WORK/demo-out/node-3002/controller.properties")"; fi
+"$BIN" migrate --zookeeper "$Z/demo" --controllers "$CTL" --out "$WORK/dual-out" --dual-write >"$WORK/md.out" 2>&1; rc=$?
+if [ $rc = 0 ] && "$BIN" log image --summary "$WORK/dual-out/node-3000" 2>&1 | grep -q 'MIGRATION' &&
+   ! "$BIN" log image --summary "$WORK/dual-out/node-3000" 2>&1 | grep -q 'POST_MIGRATION' &&
+   grep -q '^zookeeper.metadata.migration.enable=true$' "$WORK/dual-out/node-3001/controller.properties" &&
+   grep -q "^zookeeper.connect=$Z/demo\$" "$WORK/dual-out/node-3001/controller.properties" &&
+   ! grep -q '^zookeeper' "$WORK/demo-out/node-3001/controller.properties"; then
+    ok "--dual-write: ZkMigrationState MIGRATION and controllers configured for migration mode"
+else not_ok "--dual-write output (rc=$rc)" "$(cat "$WORK/md.out" "$WORK/dual-out/node-3001/controller.properties")"; fi
 "$BIN" migrate --zookeeper "$Z/demo" --controllers "$CTL" --out "$WORK/demo-out" >"$WORK/m.out" 2>&1; rc=$?
 if [ $rc = 2 ] && grep -q 'already exists' "$WORK/m.out"; then ok "an existing output directory is refused (exit 2)"
 else not_ok "existing DIR (rc=$rc)" "$(cat "$WORK/m.out")"; fi

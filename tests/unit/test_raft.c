@@ -596,6 +596,39 @@ static void test_fetches_keep_the_leader_in_office(void **state) {
     kr_raft_destroy(r);
 }
 
+/* A Fetch without a replica id (-1: a tool reading the committed log, kraft-raft.md §11.1)
+ * is answered like any VALID fetch, but never counts toward the HW, the observers listed by
+ * DescribeQuorum, or check-quorum: such readers alone do not keep a leader in office. */
+static void test_fetch_without_replica_id_reads_but_never_counts(void **state) {
+    (void)state;
+    kr_raft *r = elected_leader(); /* LEO 1, HW unknown */
+    kr_raft_msg f = fetch_req(-1, 1, 1, 0, 0);
+    f.u.fetch_req.max_wait_ms = 0;
+    kr_raft_step(r, &f);
+    const kr_raft_msg *resp = sent(r, KR_MSG_FETCH_RESPONSE, -1);
+    assert_non_null(resp);
+    assert_int_equal(resp->u.fetch_resp.error_code, KR_E_NONE);
+    assert_int_equal(resp->u.fetch_resp.records_from_offset, 0);
+    assert_int_equal(resp->u.fetch_resp.records_to_offset, 1);
+    assert_int_equal(resp->u.fetch_resp.high_watermark, -1);
+    assert_int_equal(resp->correlation_id, 9);
+    assert_int_equal(kr_raft_high_watermark(r), -1); /* would be 1 if it counted as a voter */
+    kr_raft_advance(r);
+    kr_quorum_info info;
+    assert_true(kr_raft_describe(r, &info));
+    assert_int_equal(info.observer_count, 0);
+    for (int i = 0; i < 3; i++) {
+        kr_raft_tick(r, 1000);
+        kr_raft_advance(r);
+        kr_raft_msg again = fetch_req(-1, 1, 1, 1, 1);
+        again.u.fetch_req.max_wait_ms = 0;
+        kr_raft_step(r, &again);
+        kr_raft_advance(r);
+    }
+    assert_int_equal(kr_raft_role_of(r), KR_RAFT_RESIGNED); /* 3000 ms without a voter's fetch */
+    kr_raft_destroy(r);
+}
+
 static void test_resign_names_most_caught_up_successor_first(void **state) {
     (void)state;
     kr_raft *r = elected_leader();
@@ -850,6 +883,7 @@ int main(void) {
         cmocka_unit_test(test_observer_discovers_leader_and_never_campaigns),
         cmocka_unit_test(test_check_quorum_resigns),
         cmocka_unit_test(test_fetches_keep_the_leader_in_office),
+        cmocka_unit_test(test_fetch_without_replica_id_reads_but_never_counts),
         cmocka_unit_test(test_resign_names_most_caught_up_successor_first),
         cmocka_unit_test(test_end_quorum_epoch_makes_preferred_successor_stand_first),
         cmocka_unit_test(test_restart_as_leader_comes_back_resigned),
