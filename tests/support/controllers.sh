@@ -44,12 +44,14 @@ ctl_add_client_listeners() {
 }
 
 # ctl_add_migration ZK_CONNECT [KEY=VALUE...]: every node runs in migration mode
-# (docs/dual-write.md) against ZK_CONNECT, with the extra keys given.
+# (docs/dual-write.md) against ZK_CONNECT, with the extra keys given (the two
+# migration keys `migrate --dual-write --zookeeper` wrote are replaced).
 ctl_add_migration() {
     local zk=$1 i f
     shift
     for i in $CTL_IDS; do
         f=$CTL_DIR/node-$i/controller.properties
+        sed -i -e '/^zookeeper\.metadata\.migration\.enable=/d' -e '/^zookeeper\.connect=/d' "$f"
         {
             echo "zookeeper.metadata.migration.enable=true"
             echo "zookeeper.connect=$zk"
