@@ -85,6 +85,8 @@ if cmd.startswith("zk"):
             except Exception:
                 pass
         print(n)
+    elif cmd == "zkset":      # ZK PATH DATA
+        zk.set(args[1], args[2].encode())
     elif cmd == "zkchildren":  # ZK PATH -> sorted children, one per line
         for c in sorted(zk.get_children(args[1])):
             print(c)
@@ -257,6 +259,7 @@ else not_ok "/migration names the new leader"; echo "#   $m"; fi
 # ---- queue overflow: a tiny queue while writes are slow; the image is rebuilt from the log ----
 for i in $CTL_IDS; do RECONCILED[$i]=$(grep -c "migration: reconciled" "$CTL_DIR/node-$i.log"); done
 for i in $CTL_IDS; do ctl_kill "$i" 15; done
+for i in $CTL_IDS; do echo "zookeeper.metadata.migration.reconcile.interval.ms=2000" >>"$CTL_DIR/node-$i/controller.properties"; done
 for i in $CTL_IDS; do ZK2KRAFT_FAULT_ZK_WRITE_DELAY_MS=400 ZK2KRAFT_FAULT_DW_QUEUE_BATCHES=4 ctl_start "$i"; done
 if out=$(ctl_wait_leader $((NEW_EPOCH + 1)) $CTL_IDS); then
     read -r L3 E3 _ <<<"$out"
@@ -276,8 +279,39 @@ if out=$(ctl_wait_leader $((NEW_EPOCH + 1)) $CTL_IDS); then
     done
     if [ -z "$missing" ]; then ok "after the overflow every burst topic reached ZooKeeper (full reconciliation)"
     else not_ok "burst topics missing from ZooKeeper:$missing"; fi
+    # A znode damaged behind the driver's back is repaired by the periodic reconciliation
+    # (zookeeper.metadata.migration.reconcile.interval.ms=2000) without any new write.
+    P0=/brokers/topics/dw.burst.0/partitions/0/state
+    dw zkset "$ZC" $P0 '{"controller_epoch":1,"leader":99,"version":1,"leader_epoch":77,"isr":[99]}'
+    if dw zkwait "$ZC" $P0 "d['leader']!=99 and d['leader_epoch']!=77" "$WAIT_S" >/dev/null; then
+        ok "a partition state rewritten behind the driver's back is repaired by the periodic reconciliation"
+    else not_ok "periodic reconciliation repairs $P0"; fi
 else
     not_ok "restarted controllers (small queue) elect a leader"
+fi
+
+# ---- a quorum not made for dual-write (POST_MIGRATION) never touches ZooKeeper ----
+for i in $CTL_IDS; do ctl_kill "$i" 15; done
+ce_before=$(dw zkstat "$ZC" /controller_epoch)
+SOLO=$TMP/solo
+sport=$(ctl_free_ports 1)
+if "$ZK2KRAFT" migrate --fixture "$ROOT/fixtures/demo.xml" --controllers "9@127.0.0.1:$sport" --out "$SOLO" >"$TMP/solo.out" 2>&1; then
+    printf 'zookeeper.metadata.migration.enable=true\nzookeeper.connect=%s\n' "$ZC" >>"$SOLO/node-9/controller.properties"
+    "$ZK2KRAFT" controller --config "$SOLO/node-9/controller.properties" >"$TMP/solo.log" 2>&1 &
+    solo_pid=$!
+    deadline=$((SECONDS + WAIT_S))
+    while [ $SECONDS -lt $deadline ] && ! grep -q "ZkMigrationState is" "$TMP/solo.log"; do sleep 0.1; done
+    if grep -q "migration: the metadata's ZkMigrationState is 3, not MIGRATION (1)" "$TMP/solo.log"; then
+        ok "a POST_MIGRATION quorum with migration enabled logs an error and stays INACTIVE"
+    else not_ok "POST_MIGRATION refused"; tail -5 "$TMP/solo.log" | sed 's/^/#   /'; fi
+    sleep 1
+    kill -TERM "$solo_pid"; wait "$solo_pid"
+    if grep -qE "fatal|runtime error|Sanitizer" "$TMP/solo.log"; then not_ok "the single controller logged a fatal or sanitizer error"; fi
+    if [ "$(dw zkstat "$ZC" /controller_epoch)" = "$ce_before" ] && ! grep -q "claimed ZooKeeper" "$TMP/solo.log"; then
+        ok "it claimed nothing: /controller_epoch unchanged"
+    else not_ok "a POST_MIGRATION quorum changed /controller_epoch"; fi
+else
+    not_ok "migrate (POST_MIGRATION) for one controller"; sed 's/^/#   /' "$TMP/solo.out" | tail -5
 fi
 
 for i in $CTL_IDS; do
