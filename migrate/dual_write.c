@@ -83,7 +83,8 @@ struct mg_dual_write {
     bool is_leader;
     kr_image img;
     bool img_valid; /* false after a gap until a resync or a snapshot load: nothing is written */
-    bool resync_wanted; /* after a queue overflow: rebuild from the log at the next batch */
+    bool resync_wanted; /* after a gap: rebuild from the log at the next batch */
+    bool reconcile_wanted; /* a record could not be touched: the next step reconciles */
     int64_t applied_end;
     int32_t applied_epoch;
     kr_arena arena;
@@ -195,10 +196,18 @@ static void txn_clear(mg_dual_write *d) {
 
 static bool touching(const mg_dual_write *d) { return d->state == DW_DUAL_WRITE; }
 
-/* One decoded data record: touched (while dual-writing) against the image before it, then applied. */
+/* One decoded data record: touched (while dual-writing) against the image before it, then applied.
+ * A record the planner cannot touch is still applied; a full reconciliation covers it. */
 static int touch_apply(mg_dual_write *d, const kr_metadata_record *rec, int64_t offset, kr_error *err) {
-    int rc = touching(d) ? mg_zk_touch(d->touched, &d->img, rec, err) : KR_OK;
-    if (rc == KR_OK) rc = kr_image_apply(&d->img, rec, err);
+    if (touching(d)) {
+        kr_error terr = {0};
+        if (mg_zk_touch(d->touched, &d->img, rec, &terr) != KR_OK) {
+            LOG(d, KR_LOG_LEVEL_WARN, "migration: record at offset %" PRId64 ": %s; a full reconciliation follows", offset,
+                terr.message);
+            d->reconcile_wanted = true;
+        }
+    }
+    int rc = kr_image_apply(&d->img, rec, err);
     if (rc != KR_OK) kr_error_wrap(err, "record at offset %" PRId64, offset);
     return rc;
 }
@@ -648,8 +657,11 @@ static void handle_event(mg_dual_write *d, dw_event *e) {
     }
     if (e->base_offset != d->applied_end) {
         LOG(d, KR_LOG_LEVEL_ERROR, "migration: committed batch at offset %" PRId64 ", expected %" PRId64
-            "; not writing to ZooKeeper until the next snapshot", e->base_offset, d->applied_end);
+            "; rebuilding the image from the metadata log", e->base_offset, d->applied_end);
         d->img_valid = false;
+        d->resync_wanted = true;
+        if (d->state == DW_DUAL_WRITE) set_state(d, DW_SYNC, "gap in the committed batches");
+        handle_event(d, e); /* rebuilds up to e, then applies it */
         return;
     }
     if (apply_batch(d, e, &err) != KR_OK) {
@@ -731,6 +743,8 @@ static void *run(void *arg) {
             free_event(&batch[i]);
         }
         if (lead_changed) handle_leadership(d, epoch, leader, is_self);
+        if (d->reconcile_wanted && d->state == DW_DUAL_WRITE) set_state(d, DW_SYNC, "a record the planner could not touch");
+        d->reconcile_wanted = false;
         step(d);
     }
     free(batch);
