@@ -87,6 +87,8 @@ if cmd.startswith("zk"):
         print(n)
     elif cmd == "zkset":      # ZK PATH DATA
         zk.set(args[1], args[2].encode())
+    elif cmd == "zkdelete":   # ZK PATH
+        zk.delete(args[1], recursive=True)
     elif cmd == "zkchildren":  # ZK PATH -> sorted children, one per line
         for c in sorted(zk.get_children(args[1])):
             print(c)
@@ -312,6 +314,36 @@ if "$ZK2KRAFT" migrate --fixture "$ROOT/fixtures/demo.xml" --controllers "9@127.
     else not_ok "a POST_MIGRATION quorum changed /controller_epoch"; fi
 else
     not_ok "migrate (POST_MIGRATION) for one controller"; sed 's/^/#   /' "$TMP/solo.out" | tail -5
+fi
+
+# ---- a lower epoch is refused; a stale /migration offset makes the leader wait ----
+DW1=$TMP/solo-dw
+sport=$(ctl_free_ports 1)
+if "$ZK2KRAFT" migrate --fixture "$ROOT/fixtures/demo.xml" --controllers "8@127.0.0.1:$sport" --out "$DW1" --dual-write >"$TMP/dw1.out" 2>&1; then
+    printf 'zookeeper.metadata.migration.enable=true\nzookeeper.connect=%s\n' "$ZC" >>"$DW1/node-8/controller.properties"
+    "$ZK2KRAFT" controller --config "$DW1/node-8/controller.properties" >"$TMP/dw1.log" 2>&1 &
+    p8=$!
+    deadline=$((SECONDS + WAIT_S))
+    while [ $SECONDS -lt $deadline ] && ! grep -q "migration: fenced" "$TMP/dw1.log"; do sleep 0.1; done
+    if grep -qE "migration: fenced: /controller is held by KRaft controller [0-9]+ with kraftControllerEpoch [0-9]+ >= our epoch" "$TMP/dw1.log"; then
+        ok "a leader whose epoch is below /controller's kraftControllerEpoch does not claim"
+    else not_ok "claim refused for a lower epoch"; grep migration "$TMP/dw1.log" | tail -3 | sed 's/^/#   /'; fi
+    kill -TERM $p8; wait $p8
+    # as a rollback would: /controller removed; /migration left by "another cluster"
+    dw zkdelete "$ZC" /controller
+    dw zkset "$ZC" /migration '{"version":0,"kraft_controller_id":77,"kraft_controller_epoch":77,"kraft_metadata_offset":1000000000,"kraft_metadata_epoch":77}'
+    "$ZK2KRAFT" controller --config "$DW1/node-8/controller.properties" >>"$TMP/dw1.log" 2>&1 &
+    p8=$!
+    deadline=$((SECONDS + WAIT_S))
+    while [ $SECONDS -lt $deadline ] && ! grep -q "migration: waiting" "$TMP/dw1.log"; do sleep 0.1; done
+    if grep -qE "migration: waiting: the image is at offset [0-9]+ but /migration says ZooKeeper reflects offset 1000000000" "$TMP/dw1.log" &&
+       ! grep -q "migration: reconciled" "$TMP/dw1.log"; then
+        ok "a stale /migration offset: the leader claims, then waits (logged) and reconciles nothing"
+    else not_ok "stale /migration offset"; grep migration "$TMP/dw1.log" | tail -3 | sed 's/^/#   /'; fi
+    kill -TERM $p8; wait $p8
+    if grep -qE "fatal|runtime error|Sanitizer" "$TMP/dw1.log"; then not_ok "the single controller logged a fatal or sanitizer error"; fi
+else
+    not_ok "migrate --dual-write for one controller"; sed 's/^/#   /' "$TMP/dw1.out" | tail -5
 fi
 
 for i in $CTL_IDS; do
