@@ -3,6 +3,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,22 @@ struct mg_zk_writer {
     zoo_op_result_t results[MG_ZK_MULTI_MAX_OPS];
     struct Stat mig_stat;
     char mig_json[256];
+    /* pipelined chunks (all but the last, which sets /migration) */
+    struct pipe_slot *slots; /* MG_ZK_PIPELINE_WINDOW, allocated at the first use */
+    pthread_mutex_t pmu;
+    pthread_cond_t pcv;
 };
+
+typedef struct pipe_slot {
+    zoo_op_t ops[MG_ZK_MULTI_MAX_OPS];
+    zoo_op_result_t results[MG_ZK_MULTI_MAX_OPS];
+    char *owned[MG_ZK_MULTI_MAX_OPS + 2];
+    int n, n_owned;
+    size_t from, to;
+    bool done; /* under pmu */
+    int rc;
+    mg_zk_writer *w;
+} pipe_slot;
 
 static const char *const PERSISTENT_PATHS[] = {
     "/consumers", "/brokers/ids", "/brokers/topics", "/config/changes", "/admin/delete_topics",
@@ -283,6 +299,8 @@ int mg_zk_writer_open(const mg_zk_writer_options *o, mg_zk_writer **out, kr_erro
     w->authenticated = w->auth != NULL;
     w->mig.zk_version = -2;
     w->epoch_zk_version = -2;
+    pthread_mutex_init(&w->pmu, NULL);
+    pthread_cond_init(&w->pcv, NULL);
     w->creator_read_acls[0] = (struct ACL){ZOO_PERM_ALL, ZOO_AUTH_IDS};
     w->creator_read_acls[1] = (struct ACL){ZOO_PERM_READ, ZOO_ANYONE_ID_UNSAFE};
     w->creator_read = (struct ACL_vector){2, w->creator_read_acls};
@@ -318,6 +336,9 @@ void mg_zk_writer_close(mg_zk_writer *w) {
         free(w->auth);
     }
     release_paths(w);
+    free(w->slots);
+    pthread_mutex_destroy(&w->pmu);
+    pthread_cond_destroy(&w->pcv);
     free(w->connect);
     free(w->hosts);
     free(w->chroot);
@@ -455,9 +476,9 @@ static bool add_plan_op(mg_zk_writer *w, multi_ctx *m, const mg_zk_op *op) {
 }
 
 /* The failing op of a failed multi: its index and code (-1 if none reported). */
-static int failing_op(const mg_zk_writer *w, int n, int *code) {
+static int failing_result(const zoo_op_result_t *results, int n, int *code) {
     for (int i = 0; i < n; i++) {
-        int e = w->results[i].err;
+        int e = results[i].err;
         if (e != ZOK && e != ZRUNTIMEINCONSISTENCY) {
             *code = e;
             return i;
@@ -465,6 +486,8 @@ static int failing_op(const mg_zk_writer *w, int n, int *code) {
     }
     return -1;
 }
+
+static int failing_op(const mg_zk_writer *w, int n, int *code) { return failing_result(w->results, n, code); }
 
 /* After a lost connection the multi may have been applied: /migration then holds
  * exactly what it set, one version later. */
@@ -708,11 +731,123 @@ static int execute_chunk(mg_zk_writer *w, const mg_zk_ops *ops, size_t from, siz
     return rc == SENT_OP_FAILED ? fail_zk(err, code, "set", MIGRATION_PATH) : rc;
 }
 
+/* ---------- pipelining ---------- */
+
+static void slot_done(int rc, const void *data) {
+    pipe_slot *sl = (pipe_slot *)data;
+    mg_zk_writer *w = sl->w;
+    pthread_mutex_lock(&w->pmu);
+    sl->rc = rc;
+    sl->done = true;
+    pthread_cond_broadcast(&w->pcv);
+    pthread_mutex_unlock(&w->pmu);
+}
+
+static void slot_wait(mg_zk_writer *w, pipe_slot *sl) {
+    pthread_mutex_lock(&w->pmu);
+    while (!sl->done) pthread_cond_wait(&w->pcv, &w->pmu); /* the client always completes (or times out) */
+    pthread_mutex_unlock(&w->pmu);
+}
+
+static void slot_release(pipe_slot *sl) {
+    for (int i = 0; i < sl->n_owned; i++) free(sl->owned[i]);
+    sl->n_owned = 0;
+}
+
+/* Sends ops[from, to) as one checked multi (no /migration update) without waiting. */
+static int slot_send(mg_zk_writer *w, pipe_slot *sl, const mg_zk_ops *ops, size_t from, size_t to, kr_error *err) {
+    multi_ctx m = {0};
+    fence_begin(w, &m, false);
+    for (size_t i = from; i < to; i++)
+        if (!add_plan_op(w, &m, &ops->v[i])) {
+            release_paths(w);
+            return kr_fail(err, KR_ERR_NOMEM, "out of memory");
+        }
+    assert(w->n_owned <= (int)(sizeof sl->owned / sizeof *sl->owned));
+    memcpy(sl->ops, w->ops, (size_t)m.n * sizeof *sl->ops);
+    memcpy(sl->owned, w->owned, (size_t)w->n_owned * sizeof *sl->owned);
+    sl->n_owned = w->n_owned;
+    w->n_owned = 0; /* the slot owns the paths now */
+    sl->n = m.n;
+    sl->from = from;
+    sl->to = to;
+    sl->done = false;
+    sl->w = w;
+    memset(sl->results, 0, (size_t)m.n * sizeof *sl->results);
+    if (w->o.write_delay_ms) sleep_ms(w->o.write_delay_ms);
+    int zrc = !w->zh ? ZCONNECTIONLOSS : zoo_state(w->zh) < 0 ? ZSESSIONEXPIRED /* see multi() */
+                                        : zoo_amulti(w->zh, m.n, sl->ops, sl->results, slot_done, sl);
+    if (zrc != ZOK) slot_done(zrc, sl); /* not sent: completes now, in order */
+    return KR_OK;
+}
+
+/* Sends the chunks from *from on, up to MG_ZK_PIPELINE_WINDOW multis in flight,
+ * until the last chunk (it sets /migration: sent alone, after all others), a
+ * chunk that must run alone, or a failure. *from is where the caller resumes
+ * one chunk at a time: after a failure, the failed chunk — and every chunk
+ * after it is redone, in order (chunks in flight may have landed meanwhile;
+ * all ops but APPEND are idempotent, a notification may be appended twice). */
+static int execute_pipelined(mg_zk_writer *w, const mg_zk_ops *ops, size_t *from, mg_zk_exec_stats *st,
+                             kr_error *err) {
+    if (!w->slots) {
+        w->slots = calloc(MG_ZK_PIPELINE_WINDOW, sizeof *w->slots);
+        if (!w->slots) return KR_OK; /* sequential then */
+    }
+    size_t next = *from, head = 0, in_flight = 0;
+    int rc = KR_OK;
+    bool failed = false;
+    for (size_t guard = 0; guard <= 2 * ops->n + 2; guard++) {
+        while (!failed && rc == KR_OK && in_flight < MG_ZK_PIPELINE_WINDOW && next < ops->n) {
+            size_t to = chunk_end(ops, next);
+            if (to >= ops->n || runs_alone(&ops->v[next])) break;
+            rc = slot_send(w, &w->slots[(head + in_flight) % MG_ZK_PIPELINE_WINDOW], ops, next, to, err);
+            if (rc == KR_OK) {
+                in_flight++;
+                next = to;
+            }
+        }
+        if (in_flight == 0) break;
+        pipe_slot *sl = &w->slots[head];
+        slot_wait(w, sl);
+        head = (head + 1) % MG_ZK_PIPELINE_WINDOW;
+        in_flight--;
+        if (!failed && rc == KR_OK) {
+            int code = sl->rc, i = sl->rc == ZOK ? -1 : failing_result(sl->results, sl->n, &code);
+            if (sl->rc == ZOK) {
+                st->multis++;
+                st->ops += (int64_t)(sl->to - sl->from);
+                for (size_t k = sl->from; k < sl->to; k++)
+                    st->bytes += ops->v[k].data && ops->v[k].len > 0 ? ops->v[k].len : 0;
+                *from = sl->to;
+            } else if ((i == 0 || i == 1) && (code == ZBADVERSION || code == ZNONODE)) {
+                rc = kr_fail(err, MG_ZK_FENCED, "%s moved past version %d: %s", i == 0 ? EPOCH_PATH : MIGRATION_PATH,
+                             i == 0 ? w->epoch_zk_version : w->mig.zk_version,
+                             i == 0 ? "another controller claimed ZooKeeper" : "another KRaft controller is making writes");
+                rc = MG_ZK_FENCED;
+            } else {
+                failed = true; /* *from stays at this chunk: redone one chunk at a time */
+            }
+        }
+        slot_release(sl);
+    }
+    return rc;
+}
+
 int mg_zk_writer_execute(mg_zk_writer *w, const mg_zk_ops *ops, int64_t offset, int32_t offset_epoch,
                          mg_zk_exec_stats *st, kr_error *err) {
     if (!w->claimed) return kr_fail(err, KR_ERR_INVALID, "ZooKeeper controllership is not claimed");
     size_t from = 0;
     for (size_t guard = 0; guard <= ops->n; guard++) {
+        if (ops->n && w->o.pipeline != 1) {
+            int prc = execute_pipelined(w, ops, &from, st, err);
+            if (prc != KR_OK) {
+                if (prc == MG_ZK_FENCED) {
+                    w->claimed = false;
+                    kr_logger_printf(&w->o.log, KR_LOG_LEVEL_WARN, "migration: fenced: %s", err->message);
+                }
+                return prc;
+            }
+        }
         size_t to = ops->n ? chunk_end(ops, from) : 0;
         bool last = to >= ops->n;
         int rc = execute_chunk(w, ops, from, to, last, offset, offset_epoch, st, err);

@@ -14,6 +14,10 @@
  * difference: with an authenticated session the SCRAM / broker-config / token
  * znodes are creator-only even when set_acl is false).
  *
+ * Chunks of a plan are pipelined (up to MG_ZK_PIPELINE_WINDOW multis in flight,
+ * each fenced); the last one, which sets /migration, is sent after all others
+ * succeeded. A failed chunk and everything after it are redone in order.
+ *
  * Not thread-safe: one thread (the dual-write driver) uses a writer.
  */
 #ifndef MIGRATE_ZK_WRITER_H
@@ -33,6 +37,7 @@
 #define MG_ZK_MULTI_MAX_OPS 500             /* ops per multi, fencing ops included */
 #define MG_ZK_MULTI_MAX_BYTES (512u * 1024) /* znode data per multi */
 #define MG_ZK_MAX_DEPTH 64                  /* bound on parents created / children deleted */
+#define MG_ZK_PIPELINE_WINDOW 8             /* multis in flight */
 
 typedef struct mg_zk_writer_options {
     const char *connect;    /* host:port[,...][/chroot] */
@@ -42,6 +47,7 @@ typedef struct mg_zk_writer_options {
     int32_t node_id;        /* kraft_controller_id / brokerid written */
     uint32_t write_delay_ms; /* test-only fault injection: sleep before each fenced multi */
     int max_retries;        /* per multi on connection loss / session expiry; 0 = 5 */
+    int pipeline;           /* 1 = one multi at a time; else up to MG_ZK_PIPELINE_WINDOW in flight */
     kr_logger log;
 } mg_zk_writer_options;
 

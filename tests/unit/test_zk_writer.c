@@ -284,6 +284,52 @@ static void test_big_plan_is_chunked(void **state) {
     zr_session_close(zh);
 }
 
+/* A chunk fails (NOTEMPTY) while later chunks are in flight and land: the failed
+ * chunk and everything after it are redone in order, so the plan's order wins. */
+static void test_pipelined_failure_keeps_plan_order(void **state) {
+    (void)state;
+    char connect[300];
+    new_chroot(connect, sizeof connect);
+    zhandle_t *zh = raw_session(connect, NULL);
+    zk_mode_controller(zh);
+    captured cap = {0};
+    mg_zk_writer *w = open_writer(connect, 3000, NULL, false, &cap);
+    assert_int_equal(zoo_create(zh, "/brokers/topics/ord", NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0), ZOK);
+    assert_int_equal(zoo_create(zh, "/brokers/topics/ord/old", NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0), ZOK);
+    assert_int_equal(zoo_create(zh, "/brokers/topics/pre", "0", 1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0), ZOK);
+    kr_error err = {0};
+    assert_int_equal(mg_zk_writer_claim(w, 2, NULL, &err), KR_OK);
+    mg_zk_ops ops;
+    mg_zk_ops_init(&ops);
+    char path[64];
+    assert_int_equal(mg_zk_ops_delete(&ops, "T", true, "/brokers/topics/ord", &err), KR_OK); /* NOTEMPTY */
+    assert_int_equal(mg_zk_ops_put(&ops, "T", false, "/brokers/topics/c", NULL, -1, &err), KR_OK);
+    for (int i = 0; i < 700; i++) {
+        snprintf(path, sizeof path, "/brokers/topics/c/p%d", i);
+        assert_int_equal(mg_zk_ops_put(&ops, "T", false, path, "d", 1, &err), KR_OK);
+    }
+    /* in the second chunk: lands before the first chunk is redone, which deletes it again */
+    assert_int_equal(mg_zk_ops_put(&ops, "T", false, "/brokers/topics/ord/new", "n", 1, &err), KR_OK);
+    assert_int_equal(mg_zk_ops_put(&ops, "T", false, "/brokers/topics/pre", "1", 1, &err), KR_OK); /* NODEEXISTS */
+    for (int i = 700; i < 1400; i++) {
+        snprintf(path, sizeof path, "/brokers/topics/c/p%d", i);
+        assert_int_equal(mg_zk_ops_put(&ops, "T", false, path, "d", 1, &err), KR_OK);
+    }
+    mg_zk_exec_stats xs = {0};
+    if (mg_zk_writer_execute(w, &ops, 11, 2, &xs, &err) != KR_OK) fail_msg("execute: %s", err.message);
+    assert_true(xs.fallback_ops > 0);
+    struct Stat st;
+    assert_int_equal(zoo_exists(zh, "/brokers/topics/ord/old", 0, &st), ZNONODE);
+    assert_string_equal(get_text(zh, "/brokers/topics/ord/new", NULL), "n");
+    assert_string_equal(get_text(zh, "/brokers/topics/pre", NULL), "1");
+    assert_int_equal(zoo_exists(zh, "/brokers/topics/c", 0, &st), ZOK);
+    assert_int_equal(st.numChildren, 1400);
+    assert_non_null(strstr(get_text(zh, "/migration", NULL), "\"kraft_metadata_offset\":11"));
+    mg_zk_ops_free(&ops);
+    mg_zk_writer_close(w);
+    zr_session_close(zh);
+}
+
 static void expire_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx) {
     (void)zh, (void)type, (void)state, (void)path, (void)ctx;
 }
@@ -382,6 +428,7 @@ int main(void) {
         cmocka_unit_test(test_claim_and_fencing),
         cmocka_unit_test(test_wrong_beliefs_are_repaired),
         cmocka_unit_test(test_big_plan_is_chunked),
+        cmocka_unit_test(test_pipelined_failure_keeps_plan_order),
         cmocka_unit_test(test_expired_session_is_replaced),
         cmocka_unit_test(test_acl_rule),
     };
