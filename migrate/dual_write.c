@@ -29,6 +29,7 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 10000
 #define WAIT_LOG_INTERVAL_MS 10000
+#define WAIT_LOG_FIRST_MS 2000
 #define IDLE_WAKE_MS 1000
 #define MAX_EVENTS_PER_ROUND 4096
 #define DELTA_FAILURES_BEFORE_SYNC 3
@@ -95,7 +96,7 @@ struct mg_dual_write {
     mg_zk_writer *zk;
     mg_zk_ops ops;
     uint32_t backoff_ms;
-    int64_t next_attempt_ms, last_wait_log_ms, last_reconcile_ms;
+    int64_t next_attempt_ms, last_wait_log_ms, wait_since_ms, last_reconcile_ms;
     int delta_failures;
     bool state_error_logged;
 };
@@ -504,18 +505,28 @@ static void plan_options(const mg_dual_write *d, mg_zk_plan_options *po) {
                                .now_ms = wall_ms()};
 }
 
-/* Writing is allowed only once the image has caught up with /migration. */
+/* Writing is allowed only once the image has caught up with /migration. A new
+ * leader's image lags for a moment; a wait that lasts is logged (first after
+ * WAIT_LOG_FIRST_MS, then every WAIT_LOG_INTERVAL_MS), never silent. */
 static bool caught_up(mg_dual_write *d) {
     const mg_zk_migration *m = mg_zk_writer_migration(d->zk);
-    if (d->img_valid && image_offset(d) >= m->metadata_offset) return true;
     int64_t now = mono_ms();
+    if (d->img_valid && image_offset(d) >= m->metadata_offset) {
+        d->wait_since_ms = 0;
+        return true;
+    }
+    if (!d->wait_since_ms) {
+        d->wait_since_ms = now;
+        d->last_wait_log_ms = now - WAIT_LOG_INTERVAL_MS + WAIT_LOG_FIRST_MS;
+    }
     if (now - d->last_wait_log_ms >= WAIT_LOG_INTERVAL_MS) {
         d->last_wait_log_ms = now;
         LOG(d, KR_LOG_LEVEL_WARN,
             "migration: waiting: the image is at offset %" PRId64 " but /migration says ZooKeeper reflects offset %" PRId64
-            " (epoch %d)%s",
-            image_offset(d), m->metadata_offset, m->metadata_epoch,
-            d->img_valid ? "; a stale /migration from another cluster must be deleted" : "; the image has a gap");
+            " (epoch %d) for %" PRId64 " s%s",
+            image_offset(d), m->metadata_offset, m->metadata_epoch, (now - d->wait_since_ms) / 1000,
+            d->img_valid ? "; if this lasts, /migration is stale (another cluster's) and must be deleted"
+                         : "; the image has a gap");
     }
     return false;
 }
