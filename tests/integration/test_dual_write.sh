@@ -316,6 +316,42 @@ else
     not_ok "migrate (POST_MIGRATION) for one controller"; sed 's/^/#   /' "$TMP/solo.out" | tail -5
 fi
 
+# ---- a follower that installs a snapshot, then leads: the driver's image comes from the install ----
+# Node 1 is down while 2 and 3 write enough to snapshot and clean their logs; node 1 then
+# catches up by FetchSnapshot. 2 and 3 get long election timeouts so that node 1 leads next.
+for i in $CTL_IDS; do echo "metadata.log.max.record.bytes.between.snapshots=4000" >>"$CTL_DIR/node-$i/controller.properties"; done
+for i in 2 3; do echo "controller.quorum.election.timeout.ms=15000" >>"$CTL_DIR/node-$i/controller.properties"; done
+for i in 2 3; do ctl_start "$i"; done
+if out=$(ctl_wait_leader 1 2 3); then
+    read -r L4 E4 _ <<<"$out"
+    ok "nodes 2 and 3 elect a leader ($L4, epoch $E4) while node 1 is down"
+    check "create 40 topics through leader $L4" dw createmany "127.0.0.1:${CTL_CLIENT_PORT[$L4]}" dw.snap. 40
+    if wait_log "$L4" "snapshot [0-9]+-[0-9]+ written"; then ok "leader $L4 wrote a snapshot"; else not_ok "leader $L4 wrote a snapshot"; fi
+    sleep 1
+    loaded_before=$(grep -c "metadata: loaded snapshot" "$CTL_DIR/node-1.log")
+    ctl_start 1
+    deadline=$((SECONDS + WAIT_S))
+    while [ $SECONDS -lt $deadline ] && [ "$(grep -c "metadata: loaded snapshot" "$CTL_DIR/node-1.log")" -le $((loaded_before + 1)) ]; do sleep 0.1; done
+    if [ "$(grep -c "metadata: loaded snapshot" "$CTL_DIR/node-1.log")" -gt $((loaded_before + 1)) ]; then
+        ok "node 1 installed the leader's snapshot ($(grep -o 'metadata: loaded snapshot [0-9-]*' "$CTL_DIR/node-1.log" | tail -1))"
+    else not_ok "node 1 installs a snapshot"; grep -E "snapshot|raft:" "$CTL_DIR/node-1.log" | tail -5 | sed 's/^/#   /'; fi
+    sleep 1
+    ctl_kill "$L4" 15 # resign: node 1 (1 s election timeout) stands first
+    if out=$(ctl_wait_leader $((E4 + 1)) 1 2 3) && read -r L5 E5 _ <<<"$out" && [ "$L5" = 1 ]; then
+        ok "node 1 leads epoch $E5"
+        check "create dw.after-install through node 1" dw create "127.0.0.1:${CTL_CLIENT_PORT[1]}" dw.after-install 1 3
+        if dw zkwait "$ZC" /brokers/topics/dw.after-install/partitions/0/state "d['controller_epoch']==$E5" "$WAIT_S" >/dev/null &&
+           dw zkget "$ZC" /brokers/topics/dw.snap.39 >/dev/null; then
+            ok "node 1 dual-writes from the installed image (dw.snap.39 reconciled, dw.after-install written)"
+        else not_ok "node 1 dual-writes after the install"; grep migration "$CTL_DIR/node-1.log" | tail -5 | sed 's/^/#   /'; fi
+    else
+        not_ok "node 1 leads after $L4 resigns (${out:-no leader})"
+    fi
+else
+    not_ok "nodes 2 and 3 elect a leader"
+fi
+for i in $CTL_IDS; do ctl_kill "$i" 15; done
+
 # ---- a lower epoch is refused; a stale /migration offset makes the leader wait ----
 DW1=$TMP/solo-dw
 sport=$(ctl_free_ports 1)
