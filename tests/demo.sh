@@ -3,8 +3,10 @@
 # 3 brokers, 50 topics, 1,172 partitions, configs, quotas, SCRAM users, ACLs).
 # Starts a throwaway ZooKeeper, loads the cluster, inspects, checks, diffs, migrates it into
 # storage for three KRaft controllers, reads the result back, boots the three controllers from
-# it (each with a Kafka client listener), lists and creates topics through the Kafka API, kills
-# the leader and shows the new one. Always kills every process it started and cleans up.
+# it in migration mode (each with a Kafka client listener; the leader claims ZooKeeper and mirrors
+# every change into it), lists and creates topics through the Kafka API, shows the change in
+# ZooKeeper and `verify` in sync, kills the leader, and ends with a change made after the
+# failover, seen in ZooKeeper, verified in sync. Always kills every process it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-bin/zk2kraft}
@@ -49,9 +51,9 @@ step "Dry run: everything but the final rename" \
      "zk2kraft migrate --zookeeper $Z/kafka --controllers $voters --out kraft --dry-run"
 "$BIN" migrate --zookeeper "$Z/kafka" --controllers "$voters" --out "$work/kraft" --dry-run
 
-step "Migrate: storage for three KRaft controllers" \
-     "zk2kraft migrate --zookeeper $Z/kafka --controllers $voters --out kraft"
-"$BIN" migrate --zookeeper "$Z/kafka" --controllers "$voters" --out "$work/kraft"
+step "Migrate: storage for three KRaft controllers, in migration mode (ZooKeeper kept in step)" \
+     "zk2kraft migrate --zookeeper $Z/kafka --controllers $voters --out kraft --dual-write"
+"$BIN" migrate --zookeeper "$Z/kafka" --controllers "$voters" --out "$work/kraft" --dual-write
 (cd "$work" && find kraft/node-3000 -type f | sort | xargs ls -l)
 echo
 cat "$work/kraft/node-3000/controller.properties"
@@ -66,7 +68,14 @@ step "Fold it back into the metadata image" "zk2kraft log image --summary kraft/
 step "CI: the fixture migrates to its expected image" "zk2kraft validate fixtures/demo.xml --zookeeper $Z"
 "$BIN" validate fixtures/demo.xml --zookeeper "$Z"
 
-KRAFT_PY=/usr/bin/python3 # Debian's python3-kafka lives in the system python
+KRAFT_PY=/usr/bin/python3 # Debian's python3-kafka and python3-kazoo live in the system python
+zk_get() { # PATH: a znode as ZooKeeper-mode Kafka reads it, through kazoo (not zk2kraft)
+    "$KRAFT_PY" tests/support/kazoo_cli.py "$Z/kafka" get "$1" 2>/dev/null | cut -c1-200
+}
+verify_in_sync() { # NODE: zk2kraft verify against the quorum, watching until ZooKeeper caught up
+    "$BIN" verify --zookeeper "$Z/kafka" --bootstrap-controller "127.0.0.1:${CTL_RAFT_PORT[$1]}" \
+        --watch 1 --until-in-sync --timeout 60
+}
 step "Boot the three controllers from the migrated storage (client listener added to each)" \
      "zk2kraft controller --config kraft/node-<id>/controller.properties   # x3"
 ctl_add_client_listeners
@@ -81,6 +90,13 @@ read -r leader epoch _ <<<"$q"
 any=${CTL_IDS%% *}
 step "Who leads the quorum" "zk2kraft quorum describe --bootstrap-controller 127.0.0.1:${CTL_RAFT_PORT[$any]} --status"
 "$BIN" quorum describe --bootstrap-controller "127.0.0.1:${CTL_RAFT_PORT[$any]}" --status
+
+step "The leader claimed ZooKeeper like a Kafka 3.9 KRaft controller, and reconciled it" \
+     "get /controller; get /migration   (kazoo)"
+for _ in $(seq 100); do grep -q 'migration: reconciled' "$work/kraft/node-$leader.log" && break; sleep 0.2; done
+grep -h 'migration: ' "$work/kraft/node-$leader.log" | head -4 | cut -c1-200
+echo "/controller = $(zk_get /controller)"
+echo "/migration  = $(zk_get /migration)"
 
 client=0
 if ctl_client_listening "$any"; then client=1; fi
@@ -111,6 +127,15 @@ print("created:", [(t[0], t[1]) for t in r.topic_errors])
 a.close()
 PY
 fi
+if [ $created = 1 ]; then
+    step "Dual-write: the new topic is in ZooKeeper, in ZooKeeper-mode JSON" \
+         "get /brokers/topics/demo-created; get /brokers/topics/demo-created/partitions/0/state"
+    for _ in $(seq 50); do [ -n "$(zk_get /brokers/topics/demo-created/partitions/5/state)" ] && break; sleep 0.1; done
+    zk_get /brokers/topics/demo-created
+    zk_get /brokers/topics/demo-created/partitions/0/state
+    step "Both sides agree" "zk2kraft verify --zookeeper $Z/kafka --bootstrap-controller 127.0.0.1:${CTL_RAFT_PORT[$any]} --watch 1 --until-in-sync"
+    verify_in_sync "$any"
+fi
 
 step "Kill the leader (node $leader, epoch $epoch) with SIGKILL" "kill -9 <pid of controller $leader>"
 ctl_kill "$leader" 9
@@ -133,5 +158,21 @@ if [ $client = 1 ] && command -v kcat >/dev/null; then
     [ $created = 1 ] && echo "(demo-created was created before the failover)"
 fi
 
+if [ $client = 1 ]; then
+    step "After the failover: a config change through the Kafka API (kafka-python alter_configs)" \
+         "alter_configs([ConfigResource(TOPIC, 'demo-created', configs={'retention.ms': '3600000'})])"
+    "$KRAFT_PY" tests/clients/kafka_python_changes.py "$CTL_BOOTSTRAP" alter-topic-config demo-created retention.ms 3600000
+    step "The new leader claimed ZooKeeper and mirrored the change, with a config change notification" \
+         "get /controller; get /config/topics/demo-created; ls /config/changes"
+    for _ in $(seq 100); do zk_get /config/topics/demo-created | grep -q 3600000 && break; sleep 0.1; done
+    echo "/controller = $(zk_get /controller)"
+    echo "/config/topics/demo-created = $(zk_get /config/topics/demo-created)"
+    "$KRAFT_PY" tests/support/kazoo_cli.py "$Z/kafka" children /config/changes 2>/dev/null | tail -1 |
+        while read -r n; do echo "/config/changes/$n = $(zk_get "/config/changes/$n")"; done
+    step "Both sides agree" "zk2kraft verify --zookeeper $Z/kafka --bootstrap-controller 127.0.0.1:${CTL_RAFT_PORT[$any]} --watch 1 --until-in-sync"
+    verify_in_sync "$any"
+fi
+
 echo
-echo "Next: docs/migration-runbook.md walks through a real cut-over; 'zk2kraft --help' lists every command."
+echo "Next: docs/migration-runbook.md walks through a real cut-over (offline, or online in migration"
+echo "mode with verify and rollback); 'zk2kraft --help' lists every command."
