@@ -16,30 +16,22 @@
 #include <zookeeper/zookeeper.h>
 
 #include "migrate/zk_writer.h"
+#include "tests/support/zk_test_server.h"
 #include "zkread/reader.h"
 
-static char dir[] = "/tmp/zk2kraft-zkwriter-XXXXXX";
-static char server[256];
+static const char *server;
 static int chroot_n;
 
 static int start_zookeeper(void **state) {
     (void)state;
-    if (!mkdtemp(dir)) return -1;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "tests/support/zk-server.sh start %s", dir);
-    FILE *p = popen(cmd, "r");
-    if (!p) return -1;
-    if (!fgets(server, sizeof server, p)) server[0] = '\0';
-    int rc = pclose(p);
-    server[strcspn(server, "\n")] = '\0';
-    return rc == 0 && server[0] ? 0 : -1;
+    server = zk_test_server_start();
+    return server ? 0 : -1;
 }
 
 static int stop_zookeeper(void **state) {
     (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "tests/support/zk-server.sh stop %s; rm -rf %s", dir, dir);
-    return system(cmd) == 0 ? 0 : -1;
+    zk_test_server_stop();
+    return 0;
 }
 
 /* Each test gets its own chroot, created through a root session. */
@@ -419,7 +411,7 @@ static void test_acl_rule(void **state) {
 }
 
 int main(void) {
-    if (system("command -v java >/dev/null 2>&1 && test -e /usr/share/java/zookeeper.jar") != 0) {
+    if (!zk_test_server_available()) {
         printf("skip: ZooKeeper (Debian package zookeeper) is not installed\n");
         return 0;
     }
