@@ -295,6 +295,36 @@ static void propose_bootstrap(kr_controller *c) {
     kr_buf_free(&values);
 }
 
+/* ZkMigrationState values (spec migration.md §1.1). */
+#define ZK_MIGRATION_STATE_MIGRATION 1
+#define ZK_MIGRATION_STATE_POST_MIGRATION 3
+
+/* Finalization (migration.md §11): a leader whose metadata says MIGRATION but
+ * whose config no longer enables migration writes POST_MIGRATION, after which
+ * nothing is written to ZooKeeper and rollback is impossible. */
+static bool should_finalize(const kr_controller *c) {
+    return !c->cfg.migration_enabled && c->sm.img.zk_migration_state == ZK_MIGRATION_STATE_MIGRATION &&
+           !c->sm.loader.in_transaction && c->finalize_epoch != kr_raft_epoch(c->raft);
+}
+
+static void propose_finalization(kr_controller *c) {
+    kr_metadata_record rec;
+    kr_metadata_record_init(&rec, KR_REC_ZK_MIGRATION_STATE_RECORD, 0);
+    rec.u.ZkMigrationStateRecord.ZkMigrationState = ZK_MIGRATION_STATE_POST_MIGRATION;
+    kr_buf v = {0};
+    kr_error err;
+    if (kr_metadata_record_encode(&v, &rec, &err) == KR_OK) {
+        uint32_t len = (uint32_t)v.len;
+        if (propose_values(c, &v, &len, 1, "ZkMigrationStateRecord POST_MIGRATION") == KR_OK) {
+            c->finalize_epoch = kr_raft_epoch(c->raft);
+            kr_logger_printf(&c->log, KR_LOG_LEVEL_INFO,
+                             "migration: finalizing: ZkMigrationState MIGRATION -> POST_MIGRATION "
+                             "(zookeeper.metadata.migration.enable is off); ZooKeeper is no longer written");
+        }
+    }
+    kr_buf_free(&v);
+}
+
 /* A snapshot once the log since the last one exceeds the threshold (§14.2).
  * A forked child writes it from a copy-on-write image of this moment, so the
  * loop keeps serving (1M partitions take about a second to encode); the loop
@@ -364,6 +394,9 @@ static void after_input(kr_controller *c) {
         c->bootstrap_epoch != kr_raft_epoch(c->raft) &&
         c->sm.applied_end > kr_raft_epoch_start_offset(c->raft))
         propose_bootstrap(c);
+    if (kr_raft_role_of(c->raft) == KR_RAFT_LEADER && c->sm.applied_end > kr_raft_epoch_start_offset(c->raft) &&
+        should_finalize(c))
+        propose_finalization(c);
     maybe_snapshot(c);
     c->in_ready--;
 }
@@ -486,6 +519,7 @@ int kr_controller_start(uv_loop_t *loop, const kr_controller_config *cfg, const 
     if (obs) c->obs = *obs;
     c->lock_fd = -1;
     c->bootstrap_epoch = -1;
+    c->finalize_epoch = -1;
     kr_metadata_state_init(&c->sm);
     int64_t t0 = kr_ctl_wall_ms();
     bool in_voters = false;

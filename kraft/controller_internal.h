@@ -61,6 +61,7 @@ struct kr_controller {
     kr_snapshot_id snapshot_id;  /* what it writes */
     int64_t snapshot_t0_ms;
     int32_t bootstrap_epoch; /* epoch in which bootstrap records were proposed */
+    int32_t finalize_epoch;  /* epoch in which POST_MIGRATION was proposed */
     enum kr_raft_role last_role;
     int32_t last_epoch, last_leader;
     int in_ready;            /* nesting guard for proposals */

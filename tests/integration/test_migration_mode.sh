@@ -12,6 +12,8 @@
 #     repaired by the reconciliation of the next leader;
 #   - the leader SIGKILLed in the middle of a stream of topic creations: ZooKeeper converges and
 #     every acknowledged creation is there.
+#   - finalization: controllers restarted without the migration flag write POST_MIGRATION,
+#     stop writing to ZooKeeper, and rollback refuses.
 # (Fencing of a SIGSTOPped leader is in test_dual_write.sh.)
 set -u
 cd "$(dirname "$0")/../.."
@@ -159,4 +161,25 @@ for tpc in $(sed -n 's/^acked //p' "$W/stream.out"); do
 done
 [ -z "$missing" ] && ok "every acknowledged topic ($acked) is in ZooKeeper with its partition states" ||
     not_ok "acknowledged but missing in ZooKeeper:$missing"
+
+# ---- finalization: the flag removed, the quorum writes POST_MIGRATION ------------------
+for i in $CTL_IDS; do ctl_kill "$i" TERM; done
+for i in $CTL_IDS; do sed -i '/^zookeeper\./d' "$CTL_DIR/node-$i/controller.properties"; done
+mig_before=$(kz get /migration)
+for i in $CTL_IDS; do ctl_start "$i"; done
+q=$(ctl_wait_leader 1 $CTL_IDS) && read -r leader epoch _ <<<"$q"
+deadline=$((SECONDS + 30))
+until grep -q 'migration: finalizing' "$CTL_DIR/node-$leader.log" || [ $SECONDS -gt $deadline ]; do sleep 0.2; done
+expect_grep "the leader without the migration flag finalizes (POST_MIGRATION)" 'migration: finalizing' "$CTL_DIR/node-$leader.log"
+expect_exit "rollback refuses a finalized migration (exit 1)" 1 "$BIN" rollback --zookeeper "$ZC" --zk-auth "digest:$AUTH" \
+    --bootstrap-controller "127.0.0.1:${CTL_RAFT_PORT[$leader]}"
+expect_grep "rollback says why" "finalized" "$TMP/err"
+check "kafka-python: create topic after-final" pyc create-topic after-final 1 3
+sleep 2 # nothing is expected to happen; give a (wrong) dual-write the time to show up
+if kz exists /brokers/topics/after-final; then not_ok "a finalized quorum still writes to ZooKeeper"
+else ok "a finalized quorum no longer writes to ZooKeeper"; fi
+[ "$(kz get /migration)" = "$mig_before" ] && ok "/migration is left as it was" || not_ok "/migration changed: $(kz get /migration)"
+for i in $CTL_IDS; do ctl_kill "$i" TERM; done
+"$BIN" log image --summary "$CTL_DIR/node-$leader" >"$W/final.out" 2>&1
+expect_grep "the metadata log holds POST_MIGRATION" 'POST_MIGRATION' "$W/final.out"
 finish
