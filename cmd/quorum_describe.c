@@ -9,6 +9,7 @@
 #include "cmd/cli.h"
 #include "kraft/kafka_frame.h"
 #include "kraft/net_client.h"
+#include "kraft/quorum_client.h"
 
 static const char usage[] =
     "Usage: zk2kraft quorum describe --bootstrap-controller HOST:PORT (--status | --replication)\n"
@@ -28,7 +29,6 @@ static const char usage[] =
     "\n"
     "Exit status 2 when the controller cannot be reached or answers with an error.\n";
 
-#define METADATA_TOPIC "__cluster_metadata"
 
 typedef struct quorum_view {
     char cluster_id[256];
@@ -41,87 +41,13 @@ typedef struct quorum_view {
 
 /* ---- talking to the quorum --------------------------------------------------- */
 
-static int connect_negotiated(kr_client *c, const char *host, uint16_t port, uint32_t timeout_ms,
-                              kr_error *err) {
-    int rc = kr_client_connect(c, host, port, timeout_ms, err);
-    if (rc == KR_OK) rc = kr_client_negotiate(c, err);
-    if (rc != KR_OK) kr_client_close(c);
-    return rc;
-}
-
-/* DescribeCluster (EndpointType 2: controllers) for the cluster id; moves the
- * client to the active controller when it is another node. */
-static int describe_cluster(kr_client *c, quorum_view *v, uint32_t timeout_ms, kr_error *err) {
-    int16_t ver = kr_client_pick_version(c, KR_API_DESCRIBE_CLUSTER, 0, 1);
-    if (ver < 0) return KR_OK; /* not served: ClusterId stays unknown */
-    kr_arena arena = {0};
-    kr_DescribeClusterRequest req;
-    kr_DescribeClusterRequest_init(&req);
-    if (ver >= 1) req.EndpointType = 2;
-    kr_DescribeClusterResponse resp;
-    int rc = kr_client_call(c, KR_API_DESCRIBE_CLUSTER, ver, &req, &resp, &arena, err);
-    if (rc == KR_OK && resp.ErrorCode != 0)
-        rc = kr_fail(err, KR_ERR_INVALID, "%s: DescribeCluster failed with error code %d%s%.*s", c->peer,
-                     resp.ErrorCode, resp.ErrorMessage.len > 0 ? ": " : "",
-                     resp.ErrorMessage.len > 0 ? resp.ErrorMessage.len : 0, resp.ErrorMessage.ptr);
-    if (rc == KR_OK && resp.ClusterId.len >= 0) {
-        snprintf(v->cluster_id, sizeof v->cluster_id, "%.*s", resp.ClusterId.len, resp.ClusterId.ptr);
-        v->have_cluster_id = true;
-    }
-    char host[256] = "";
-    int32_t port = 0;
-    for (int32_t i = 0; rc == KR_OK && i < resp.Brokers.n; i++)
-        if (resp.Brokers.v[i].BrokerId == resp.ControllerId && resp.Brokers.v[i].Host.len > 0) {
-            snprintf(host, sizeof host, "%.*s", resp.Brokers.v[i].Host.len, resp.Brokers.v[i].Host.ptr);
-            port = resp.Brokers.v[i].Port;
-        }
-    kr_arena_free(&arena);
-    if (rc != KR_OK || !host[0] || port <= 0 || port > 65535) return rc;
-    char there[300];
-    snprintf(there, sizeof there, strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
-    if (!strcmp(there, c->peer)) return KR_OK;
-    kr_client_close(c);
-    rc = connect_negotiated(c, host, (uint16_t)port, timeout_ms, err);
-    if (rc != KR_OK) kr_error_wrap(err, "active controller (from DescribeCluster)");
-    return rc;
-}
-
-static int describe_quorum(kr_client *c, quorum_view *v, kr_DescribeQuorumResponse *resp,
-                           kr_arena *arena, kr_error *err) {
-    int16_t ver = kr_client_pick_version(c, KR_API_DESCRIBE_QUORUM, 0, 2);
-    if (ver < 0) return kr_fail(err, KR_ERR_UNSUPPORTED, "%s does not serve DescribeQuorum (api key 55)", c->peer);
-    kr_DescribeQuorumRequest req;
-    kr_DescribeQuorumRequest_TopicData topic;
-    kr_DescribeQuorumRequest_PartitionData part;
-    kr_DescribeQuorumRequest_init(&req);
-    kr_DescribeQuorumRequest_TopicData_init(&topic);
-    kr_DescribeQuorumRequest_PartitionData_init(&part);
-    topic.TopicName = kr_str_c(METADATA_TOPIC);
-    topic.Partitions.v = &part;
-    topic.Partitions.n = 1;
-    req.Topics.v = &topic;
-    req.Topics.n = 1;
-    int rc = kr_client_call(c, KR_API_DESCRIBE_QUORUM, ver, &req, resp, arena, err);
-    if (rc != KR_OK) return rc;
-    v->version = ver;
-    v->resp = resp;
-    if (resp->ErrorCode != 0)
-        return kr_fail(err, KR_ERR_INVALID, "%s: DescribeQuorum failed with error code %d%s%.*s", c->peer,
-                       resp->ErrorCode, resp->ErrorMessage.len > 0 ? ": " : "",
-                       resp->ErrorMessage.len > 0 ? resp->ErrorMessage.len : 0, resp->ErrorMessage.ptr);
-    if (resp->Topics.n != 1 || resp->Topics.v[0].Partitions.n != 1)
-        return kr_fail(err, KR_ERR_INVALID, "%s: DescribeQuorum answered %d topics, expected one partition",
-                       c->peer, resp->Topics.n);
-    v->p = &resp->Topics.v[0].Partitions.v[0];
-    if (v->p->ErrorCode != 0)
-        return kr_fail(err, KR_ERR_INVALID, "%s: DescribeQuorum partition error code %d%s%.*s", c->peer,
-                       v->p->ErrorCode, v->p->ErrorMessage.len > 0 ? ": " : "",
-                       v->p->ErrorMessage.len > 0 ? v->p->ErrorMessage.len : 0, v->p->ErrorMessage.ptr);
+/* The leader among the voters of DescribeQuorum's answer. */
+static int find_leader_voter(const kr_client *c, quorum_view *v, kr_error *err) {
     for (int32_t i = 0; i < v->p->CurrentVoters.n; i++)
         if (v->p->CurrentVoters.v[i].ReplicaId == v->p->LeaderId) v->leader = &v->p->CurrentVoters.v[i];
     if (!v->leader)
-        return kr_fail(err, KR_ERR_INVALID, "%s: leader %d is not among the %d voters", c->peer,
-                       v->p->LeaderId, v->p->CurrentVoters.n);
+        return kr_fail(err, KR_ERR_INVALID, "%s: leader %d is not among the %d voters", c->peer, v->p->LeaderId,
+                       v->p->CurrentVoters.n);
     return KR_OK;
 }
 
@@ -362,13 +288,18 @@ int cmd_quorum_describe(int argc, char **argv) {
     kr_error err;
     if (kr_parse_host_port(o.bootstrap, host, sizeof host, &port, &err) != KR_OK)
         return cli_usage_error("quorum describe", "--bootstrap-controller: %s", err.message);
-    kr_client c;
+    kr_client c = {.fd = -1};
     quorum_view v = {0};
     kr_arena arena = {0};
     kr_DescribeQuorumResponse resp;
-    int rc = connect_negotiated(&c, host, port, o.timeout_ms, &err);
-    if (rc == KR_OK) rc = describe_cluster(&c, &v, o.timeout_ms, &err);
-    if (rc == KR_OK) rc = describe_quorum(&c, &v, &resp, &arena, &err);
+    int rc = kr_quorum_connect(&c, o.bootstrap, o.timeout_ms, NULL, &err);
+    if (rc == KR_OK) rc = kr_quorum_find_active(&c, v.cluster_id, sizeof v.cluster_id, &err);
+    if (rc == KR_OK) v.have_cluster_id = v.cluster_id[0] != '\0';
+    if (rc == KR_OK) rc = kr_quorum_describe(&c, &resp, &v.p, &v.version, &arena, &err);
+    if (rc == KR_OK) {
+        v.resp = &resp;
+        rc = find_leader_voter(&c, &v, &err);
+    }
     kr_client_close(&c);
     if (rc != KR_OK) {
         kr_arena_free(&arena);

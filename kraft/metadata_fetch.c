@@ -8,6 +8,7 @@
 
 #include "kraft/kafka_frame.h"
 #include "kraft/net_client.h"
+#include "kraft/quorum_client.h"
 #include "kraft/raft_wire.h"
 #include "kraft/record_batch.h"
 
@@ -35,97 +36,34 @@ static void disconnect(session *s) {
     s->connected = false;
 }
 
-static int connect_to(session *s, const char *host, uint16_t port, kr_error *err) {
+static int connect_text(session *s, const char *host_port, kr_error *err) {
     disconnect(s);
-    int rc = kr_client_connect(&s->c, host, port, s->o->timeout_ms, err);
-    if (rc == KR_OK) {
-        s->c.client_id = "zk2kraft-observer";
-        rc = kr_client_negotiate(&s->c, err);
-        if (rc != KR_OK) kr_client_close(&s->c);
-    }
+    int rc = kr_quorum_connect(&s->c, host_port, s->o->timeout_ms, "zk2kraft-observer", err);
     s->connected = rc == KR_OK;
     return rc;
 }
 
-static int connect_text(session *s, const char *host_port, kr_error *err) {
-    char host[256];
-    uint16_t port;
-    int rc = kr_parse_host_port(host_port, host, sizeof host, &port, err);
-    return rc != KR_OK ? rc : connect_to(s, host, port, err);
-}
-
-/* DescribeCluster (controllers): the cluster id, and a move to the active controller. */
-static int find_active(session *s, kr_error *err) {
-    int16_t ver = kr_client_pick_version(&s->c, KR_API_DESCRIBE_CLUSTER, 1, 1);
-    if (ver < 0) return KR_OK; /* not served: DescribeQuorum decides */
-    kr_arena a = {0};
-    kr_DescribeClusterRequest req;
-    kr_DescribeClusterRequest_init(&req);
-    req.EndpointType = 2;
-    kr_DescribeClusterResponse resp;
-    int rc = kr_client_call(&s->c, KR_API_DESCRIBE_CLUSTER, ver, &req, &resp, &a, err);
-    if (rc == KR_OK && resp.ErrorCode != 0)
-        rc = kr_fail(err, KR_ERR_INVALID, "%s: DescribeCluster failed with error code %d", s->c.peer, resp.ErrorCode);
-    char host[256] = "";
-    int32_t port = 0;
-    if (rc == KR_OK) {
-        if (resp.ClusterId.len > 0)
-            snprintf(s->st->cluster_id, sizeof s->st->cluster_id, "%.*s", resp.ClusterId.len, resp.ClusterId.ptr);
-        for (int32_t i = 0; i < resp.Brokers.n; i++)
-            if (resp.Brokers.v[i].BrokerId == resp.ControllerId && resp.Brokers.v[i].Host.len > 0 &&
-                resp.Brokers.v[i].Host.len < (int32_t)sizeof host) {
-                snprintf(host, sizeof host, "%.*s", resp.Brokers.v[i].Host.len, resp.Brokers.v[i].Host.ptr);
-                port = resp.Brokers.v[i].Port;
-            }
-    }
-    kr_arena_free(&a);
-    if (rc != KR_OK || !host[0] || port <= 0 || port > 65535) return rc;
-    char there[300];
-    snprintf(there, sizeof there, strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
-    if (!strcmp(there, s->c.peer)) return KR_OK;
-    rc = connect_to(s, host, (uint16_t)port, err);
-    return rc != KR_OK ? kr_error_wrap(err, "active controller (from DescribeCluster)") : KR_OK;
-}
-
-/* DescribeQuorum at the active controller: leader id and epoch. */
-static int describe_quorum(session *s, kr_error *err) {
-    int16_t ver = kr_client_pick_version(&s->c, KR_API_DESCRIBE_QUORUM, 0, 2);
-    if (ver < 0) return kr_fail(err, KR_ERR_UNSUPPORTED, "%s does not serve DescribeQuorum (api key 55)", s->c.peer);
-    kr_DescribeQuorumRequest req;
-    kr_DescribeQuorumRequest_TopicData topic;
-    kr_DescribeQuorumRequest_PartitionData part;
-    kr_DescribeQuorumRequest_init(&req);
-    kr_DescribeQuorumRequest_TopicData_init(&topic);
-    kr_DescribeQuorumRequest_PartitionData_init(&part);
-    topic.TopicName = kr_str_c(KR_METADATA_TOPIC);
-    topic.Partitions = (kr_DescribeQuorumRequest_PartitionData_array){&part, 1};
-    req.Topics = (kr_DescribeQuorumRequest_TopicData_array){&topic, 1};
+/* The active controller (kraft/quorum_client.h), then its leader id and epoch. */
+static int find_leader(session *s, kr_error *err) {
+    int rc = kr_quorum_find_active(&s->c, s->st->cluster_id, sizeof s->st->cluster_id, err);
+    if (rc != KR_OK) return rc; /* disconnect() closes whatever is left (idempotent) */
     kr_arena a = {0};
     kr_DescribeQuorumResponse resp;
-    int rc = kr_client_call(&s->c, KR_API_DESCRIBE_QUORUM, ver, &req, &resp, &a, err);
-    if (rc == KR_OK && resp.ErrorCode != 0)
-        rc = kr_fail(err, KR_ERR_INVALID, "%s: DescribeQuorum failed with error code %d", s->c.peer, resp.ErrorCode);
-    if (rc == KR_OK && (resp.Topics.n != 1 || resp.Topics.v[0].Partitions.n != 1))
-        rc = kr_fail(err, KR_ERR_INVALID, "%s: DescribeQuorum answered %d topics, expected one partition", s->c.peer,
-                     resp.Topics.n);
+    const kr_DescribeQuorumResponse_PartitionData *p;
+    int16_t ver;
+    rc = kr_quorum_describe(&s->c, &resp, &p, &ver, &a, err);
     if (rc == KR_OK) {
-        const kr_DescribeQuorumResponse_PartitionData *p = &resp.Topics.v[0].Partitions.v[0];
-        if (p->ErrorCode != 0)
-            rc = kr_fail(err, KR_ERR_INVALID, "%s: DescribeQuorum partition error code %d (not the leader?)",
-                         s->c.peer, p->ErrorCode);
         s->st->leader_id = p->LeaderId;
         s->st->leader_epoch = p->LeaderEpoch;
+        snprintf(s->st->leader, sizeof s->st->leader, "%s", s->c.peer);
     }
     kr_arena_free(&a);
-    if (rc == KR_OK) snprintf(s->st->leader, sizeof s->st->leader, "%s", s->c.peer);
     return rc;
 }
 
 static int discover(session *s, kr_error *err) {
     int rc = connect_text(s, s->o->bootstrap, err);
-    if (rc == KR_OK) rc = find_active(s, err);
-    if (rc == KR_OK) rc = describe_quorum(s, err);
-    return rc;
+    return rc == KR_OK ? find_leader(s, err) : rc;
 }
 
 /* One Raft request/response through the shared codec (kraft/raft_wire.h). */
