@@ -107,17 +107,6 @@ static enum mg_severity note_severity(enum mg_note_severity s) {
     return s == MG_NOTE_BLOCKER ? MG_SEV_BLOCKER : s == MG_NOTE_WARNING ? MG_SEV_WARNING : MG_SEV_INFO;
 }
 
-/* Topics the conversion gave a fresh id cannot match KRaft's by id: take the KRaft side's id
- * (the diff matches topics by name and never uses the left image's id index). */
-static void adopt_minted_ids(kr_image *zk, const kr_image *kraft, const mg_convert_report *rep) {
-    for (size_t i = 0; i < rep->n_minted; i++) {
-        const char *name = rep->minted[i].topic;
-        kr_image_topic *a = kr_image_topic_by_name(zk, name, strlen(name));
-        const kr_image_topic *b = kr_image_topic_by_name(kraft, name, strlen(name));
-        if (a && b) a->id = b->id;
-    }
-}
-
 static void print_plan(const kr_image *img, const mg_convert_report *rep, const mg_report *notes, bool verbose,
                        bool json) {
     kr_image empty;
@@ -266,7 +255,7 @@ int cmd_diff(int argc, char **argv) {
         }
         goto out;
     }
-    adopt_minted_ids(&zk, &kraft, &rep);
+    mg_diff_adopt_minted_ids(&zk, &kraft, &rep);
     mg_diff_options dopt = {.ignore = a.ignore, .left_name = "zookeeper", .right_name = "kraft"};
     mg_diff_result r;
     if (mg_diff(&zk, &kraft, &dopt, &r, &err)) {

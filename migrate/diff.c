@@ -547,3 +547,12 @@ json_t *mg_image_summary_json(const kr_image *img) {
                      (json_int_t)img->quotas.n, "scram", (json_int_t)img->scram.n, "acls", (json_int_t)img->acls.n,
                      "tokens", (json_int_t)img->tokens.n, "next_producer_id", (json_int_t)img->next_producer_id);
 }
+
+void mg_diff_adopt_minted_ids(kr_image *zk, const kr_image *kraft, const mg_convert_report *rep) {
+    for (size_t i = 0; i < rep->n_minted; i++) {
+        const char *name = rep->minted[i].topic;
+        kr_image_topic *a = kr_image_topic_by_name(zk, name, strlen(name));
+        const kr_image_topic *b = kr_image_topic_by_name(kraft, name, strlen(name));
+        if (a && b) a->id = b->id;
+    }
+}

@@ -20,6 +20,7 @@
 
 #include "kraft/error.h"
 #include "kraft/image.h"
+#include "migrate/convert.h"
 #include "migrate/report.h"
 
 enum mg_diff_entity {
@@ -81,6 +82,10 @@ int mg_diff(const kr_image *left, const kr_image *right, const mg_diff_options *
             kr_error *err);
 void mg_diff_result_free(mg_diff_result *r);
 static inline bool mg_diff_same(const mg_diff_result *r) { return r->n == 0; }
+
+/* Topics the conversion gave a fresh id (rep->minted) take the KRaft side's id, so they
+ * match by name as the topics they are (the diff never uses the left image's id index). */
+void mg_diff_adopt_minted_ids(kr_image *zk, const kr_image *kraft, const mg_convert_report *rep);
 
 /* Iteration: entries of one entity in order (i starts at 0; returns NULL at the end). */
 const mg_diff_entry *mg_diff_next(const mg_diff_result *r, enum mg_diff_entity e, size_t *i);

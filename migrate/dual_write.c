@@ -549,6 +549,16 @@ static void stats_text(const mg_zk_plan_stats *s, const mg_zk_exec_stats *x, cha
              s->producer_ids_written, x->multis, x->fallback_ops, x->bytes);
 }
 
+/* Sends the planned ops (fenced: between planning and sending nobody asks
+ * whether we still lead, ZooKeeper's versions decide) and clears them. */
+static int execute_plan(mg_dual_write *d, mg_zk_exec_stats *xs, size_t *n_ops, kr_error *err) {
+    int rc = mg_zk_writer_execute(d->zk, &d->ops, image_offset(d), d->applied_epoch, xs, err);
+    *n_ops = d->ops.n;
+    mg_zk_ops_clear(&d->ops);
+    if (rc == MG_ZK_FENCED) fenced(d, err);
+    return rc;
+}
+
 static void wrote_offset(mg_dual_write *d) {
     d->written_offset = image_offset(d);
     d->last_write_ms = mono_ms();
@@ -579,13 +589,10 @@ static void do_sync(mg_dual_write *d) {
     zr_model_free(&model);
     zr_findings_free(&f);
     zr_read_stats_free(&rs);
-    if (rc == KR_OK) rc = mg_zk_writer_execute(d->zk, &d->ops, image_offset(d), d->applied_epoch, &xs, &err);
     size_t n_ops = d->ops.n;
-    mg_zk_ops_clear(&d->ops);
-    if (rc == MG_ZK_FENCED) {
-        fenced(d, &err);
-        return;
-    }
+    if (rc == KR_OK) rc = execute_plan(d, &xs, &n_ops, &err);
+    else mg_zk_ops_clear(&d->ops);
+    if (rc == MG_ZK_FENCED) return;
     if (rc != KR_OK) {
         LOG(d, KR_LOG_LEVEL_WARN, "migration: reconciliation failed: %s; retrying", err.message);
         schedule_retry(d);
@@ -614,14 +621,10 @@ static void do_delta(mg_dual_write *d) {
     kr_error err = {0};
     mg_zk_ops_clear(&d->ops);
     int rc = mg_zk_plan_delta(&d->img, d->touched, &po, &d->ops, &ps, &err);
-    /* Between planning and sending nobody asks whether we still lead: the fence decides. */
-    if (rc == KR_OK) rc = mg_zk_writer_execute(d->zk, &d->ops, image_offset(d), d->applied_epoch, &xs, &err);
     size_t n_ops = d->ops.n;
-    mg_zk_ops_clear(&d->ops);
-    if (rc == MG_ZK_FENCED) {
-        fenced(d, &err);
-        return;
-    }
+    if (rc == KR_OK) rc = execute_plan(d, &xs, &n_ops, &err);
+    else mg_zk_ops_clear(&d->ops);
+    if (rc == MG_ZK_FENCED) return;
     if (rc != KR_OK) {
         LOG(d, KR_LOG_LEVEL_WARN, "migration: writing a delta failed: %s", err.message);
         if (++d->delta_failures >= DELTA_FAILURES_BEFORE_SYNC) set_state(d, DW_SYNC, "repeated delta failures");

@@ -28,16 +28,6 @@ bool mg_verify_lag(bool zk_has_migration, int64_t migration_offset, int64_t kraf
     return true;
 }
 
-/* Topics the conversion gave a fresh id cannot match KRaft's by id (as in diff). */
-static void adopt_minted_ids(kr_image *zk, const kr_image *kraft, const mg_convert_report *rep) {
-    for (size_t i = 0; i < rep->n_minted; i++) {
-        const char *name = rep->minted[i].topic;
-        kr_image_topic *a = kr_image_topic_by_name(zk, name, strlen(name));
-        const kr_image_topic *b = kr_image_topic_by_name(kraft, name, strlen(name));
-        if (a && b) a->id = b->id;
-    }
-}
-
 /* Removes the entries of excluded entity types. */
 static void drop_excluded(mg_diff_result *d, const bool *exclude) {
     size_t w = 0;
@@ -135,7 +125,7 @@ int mg_verify(const zr_model *zk, const kr_image *kraft, const mg_verify_options
         return 0;
     }
     out->converted = true;
-    adopt_minted_ids(&img, kraft, &out->convert);
+    mg_diff_adopt_minted_ids(&img, kraft, &out->convert);
     mg_diff_options dopt = {.ignore = VERIFY_IGNORE | o->ignore, .left_name = "zookeeper", .right_name = "kraft"};
     rc = mg_diff(&img, kraft, &dopt, &out->diff, err);
     kr_image_free(&img);

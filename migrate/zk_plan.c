@@ -513,15 +513,7 @@ static int plan_acls(mg_zkp_ctx *c, const mg_zk_touched *t) {
     mg_zkp_groups gs = {0};
     bool oom = false;
     char key[MG_ZKP_PATH_MAX + 3];
-    for (int32_t i = 0; i < c->img->acls.n && !oom; i++) {
-        const kr_image_acl *a = &c->img->acls.v[i];
-        size_t len = mg_zkp_acl_key(key, sizeof key, a->resource_type, a->pattern_type,
-                                    a->resource_name ? a->resource_name : "");
-        if (!len || kr_strmap_get(&t->acl_index, key, len) < 0) continue;
-        mg_zkp_group *g = mg_zkp_group_get(&gs, key, len, true, &oom);
-        if (g && !mg_zkp_group_add(g, i)) oom = true;
-    }
-    int rc = oom ? kr_fail(c->err, KR_ERR_NOMEM, "out of memory planning ZooKeeper writes") : KR_OK;
+    int rc = mg_zkp_group_acls(c, &t->acl_index, &gs);
     for (int32_t i = 0; i < t->n_acls && !rc; i++) {
         const touched_acl *ta = &t->acls[i];
         size_t len = mg_zkp_acl_key(key, sizeof key, ta->type, ta->pattern, ta->name);

@@ -84,6 +84,20 @@ size_t mg_zkp_acl_key(char *buf, size_t cap, int8_t type, int8_t pattern, const 
     return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }
 
+int mg_zkp_group_acls(mg_zkp_ctx *c, const kr_strmap *only, mg_zkp_groups *gs) {
+    bool oom = false;
+    char key[MG_ZKP_PATH_MAX + 3];
+    for (int32_t i = 0; i < c->img->acls.n && !oom; i++) {
+        const kr_image_acl *a = &c->img->acls.v[i];
+        size_t len = mg_zkp_acl_key(key, sizeof key, a->resource_type, a->pattern_type,
+                                    a->resource_name ? a->resource_name : "");
+        if (!len || (only && kr_strmap_get(only, key, len) < 0)) continue;
+        mg_zkp_group *g = mg_zkp_group_get(gs, key, len, true, &oom);
+        if (g && !mg_zkp_group_add(g, i)) oom = true;
+    }
+    return oom ? kr_fail(c->err, KR_ERR_NOMEM, "out of memory planning ZooKeeper writes") : KR_OK;
+}
+
 /* ---- entity paths ------------------------------------------------------------------------- */
 
 static char *entity_segment(const char *name) { return name ? mg_zkf_sanitize(name) : strdup("<default>"); }

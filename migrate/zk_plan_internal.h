@@ -53,6 +53,9 @@ bool mg_zkp_group_add(mg_zkp_group *g, int32_t idx);
  * entities: their znode path (see mg_zkp_quota_path). */
 size_t mg_zkp_config_key(char *buf, size_t cap, int8_t type, const char *name);
 size_t mg_zkp_acl_key(char *buf, size_t cap, int8_t type, int8_t pattern, const char *name);
+/* The image's ACLs grouped by resource pattern (mg_zkp_acl_key); only the patterns
+ * in `only` when it is not NULL. */
+int mg_zkp_group_acls(mg_zkp_ctx *c, const kr_strmap *only, mg_zkp_groups *gs);
 
 /* The /config/... path of a quota entity (parts as in kr_image_quota, any order);
  * false when the combination has no ZooKeeper form (or on out of memory). */

@@ -368,14 +368,7 @@ static int reconcile_acls(rec_ctx *r) {
     mg_zkp_groups gs = {0};
     bool oom = false;
     char key[MG_ZKP_PATH_MAX + 3];
-    for (int32_t i = 0; i < c->img->acls.n && !oom; i++) {
-        const kr_image_acl *a = &c->img->acls.v[i];
-        size_t len = mg_zkp_acl_key(key, sizeof key, a->resource_type, a->pattern_type,
-                                    a->resource_name ? a->resource_name : "");
-        mg_zkp_group *g = len ? mg_zkp_group_get(&gs, key, len, true, &oom) : NULL;
-        if (g && !mg_zkp_group_add(g, i)) oom = true;
-    }
-    int rc = oom ? NOMEM(c) : KR_OK;
+    int rc = mg_zkp_group_acls(c, NULL, &gs);
     for (size_t i = 0; i < r->zk->n_acls && !rc; i++) {
         const zr_acl_resource *zr = &r->zk->acls[i];
         size_t len = mg_zkp_acl_key(key, sizeof key, (int8_t)zr->type, (int8_t)zr->pattern, zr->name);
