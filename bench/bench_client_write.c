@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "bench/machine.h"
+#include "bench/bench_util.h"
 #include "kraft/client_write.h"
 
 static void must(int rc, const kr_error *err, const char *what) {
@@ -20,31 +21,7 @@ static void must(int rc, const kr_error *err, const char *what) {
 
 static void build(kr_image *img, int topics, int per_topic) {
     kr_error err = {0};
-    kr_metadata_record rec;
-    kr_metadata_record_init(&rec, KR_REC_FEATURE_LEVEL_RECORD, 0);
-    rec.u.FeatureLevelRecord.Name = kr_str_c("metadata.version");
-    rec.u.FeatureLevelRecord.FeatureLevel = 21;
-    must(kr_image_apply(img, &rec, &err), &err, "image");
-    char name[32];
-    for (int t = 0; t < topics; t++) {
-        kr_uuid id = {{0x5a}};
-        kr_store_u32(id.b + 12, (uint32_t)t + 1);
-        snprintf(name, sizeof name, "topic%d", t);
-        kr_metadata_record_init(&rec, KR_REC_TOPIC_RECORD, 0);
-        rec.u.TopicRecord.Name = kr_str_c(name);
-        rec.u.TopicRecord.TopicId = id;
-        must(kr_image_apply(img, &rec, &err), &err, "image");
-        for (int p = 0; p < per_topic; p++) {
-            int32_t r[3] = {1 + (p + t) % 6, 1 + (p + t + 1) % 6, 1 + (p + t + 2) % 6};
-            kr_metadata_record_init(&rec, KR_REC_PARTITION_RECORD, 0);
-            rec.u.PartitionRecord.TopicId = id;
-            rec.u.PartitionRecord.PartitionId = p;
-            rec.u.PartitionRecord.Replicas = (kr_array_i32){r, 3};
-            rec.u.PartitionRecord.Isr = (kr_array_i32){r, 3};
-            rec.u.PartitionRecord.Leader = r[0];
-            must(kr_image_apply(img, &rec, &err), &err, "image");
-        }
-    }
+    must(bench_image_topics(img, topics, per_topic, 6, "topic%d", 0, &err), &err, "image");
 }
 
 /* Plans `creates` one-topic CreateTopics requests of `partitions` each and,

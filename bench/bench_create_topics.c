@@ -29,6 +29,7 @@
 #include <zookeeper/zookeeper.h>
 
 #include "bench/machine.h"
+#include "bench/bench_util.h"
 #include "kraft/format.h"
 #include "kraft/metadata_record.h"
 #include "kraft/raft_store.h"
@@ -74,6 +75,12 @@ static void die(const char *what, const char *why) {
     exit(1);
 }
 
+static uint16_t must_free_port(void) {
+    uint16_t port = bench_free_port();
+    if (!port) die("free port", NULL);
+    return port;
+}
+
 static void on_signal(int sig) {
     stop_all();
     signal(sig, SIG_DFL);
@@ -83,16 +90,6 @@ static void on_signal(int sig) {
 static void sleep_ms(int ms) {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
     nanosleep(&ts, NULL);
-}
-
-static uint16_t free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t n = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || getsockname(fd, (struct sockaddr *)&a, &n) != 0)
-        die("free port", NULL);
-    close(fd);
-    return ntohs(a.sin_port);
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -288,8 +285,8 @@ static void format_cluster(int64_t partitions) {
     snprintf(cmd, sizeof cmd, "rm -rf %s/n*", root);
     if (system(cmd) != 0) die("rm", NULL);
     for (int i = 0; i < NODES; i++) {
-        raft_ports[i] = free_port();
-        client_ports[i] = free_port();
+        raft_ports[i] = must_free_port();
+        client_ports[i] = must_free_port();
     }
     for (int i = 0; i < NODES; i++) {
         char dir[4096], part[4200];

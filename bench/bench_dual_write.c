@@ -36,6 +36,7 @@
 #include <zookeeper/zookeeper.h>
 
 #include "bench/machine.h"
+#include "bench/bench_util.h"
 #include "kraft/image.h"
 #include "kraft/metadata_record.h"
 #include "migrate/zk_plan.h"
@@ -77,18 +78,14 @@ static void die(const char *what, const char *why) {
     exit(2);
 }
 
-static void run(const char *cmd) {
-    if (system(cmd) != 0) die(cmd, "failed");
+static uint16_t must_free_port(void) {
+    uint16_t port = bench_free_port();
+    if (!port) die("free port", NULL);
+    return port;
 }
 
-static uint16_t free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t n = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || getsockname(fd, (struct sockaddr *)&a, &n) != 0)
-        die("free port", NULL);
-    close(fd);
-    return ntohs(a.sin_port);
+static void run(const char *cmd) {
+    if (system(cmd) != 0) die(cmd, "failed");
 }
 
 static void start_zookeeper(char *connect, size_t cap) {
@@ -323,7 +320,7 @@ static void lag_bench(int seconds) {
     snprintf(zc, sizeof zc, "%s/lag", connect);
     snprintf(cmd, sizeof cmd, "%s load fixtures/demo.xml --zookeeper %s >/dev/null", bin, zc);
     run(cmd);
-    uint16_t raft = free_port(), client = free_port();
+    uint16_t raft = must_free_port(), client = must_free_port();
     snprintf(dir, sizeof dir, "%s/lag-out", root);
     snprintf(cmd, sizeof cmd, "%s migrate --zookeeper %s --controllers 1@127.0.0.1:%u --out %s --dual-write >/dev/null",
              bin, zc, raft, dir);
@@ -388,31 +385,7 @@ static void must(int rc, const kr_error *err, const char *what) {
 
 static void build_image(kr_image *img, int topics, int per_topic) {
     kr_error err = {0};
-    kr_metadata_record rec;
-    kr_metadata_record_init(&rec, KR_REC_FEATURE_LEVEL_RECORD, 0);
-    rec.u.FeatureLevelRecord.Name = kr_str_c("metadata.version");
-    rec.u.FeatureLevelRecord.FeatureLevel = 21;
-    must(kr_image_apply(img, &rec, &err), &err, "image");
-    char name[32];
-    for (int t = 0; t < topics; t++) {
-        kr_uuid id = {{0x5a, 0x17}};
-        kr_store_u32(id.b + 12, (uint32_t)t + 1);
-        snprintf(name, sizeof name, "bench-%04d", t);
-        kr_metadata_record_init(&rec, KR_REC_TOPIC_RECORD, 0);
-        rec.u.TopicRecord.Name = kr_str_c(name);
-        rec.u.TopicRecord.TopicId = id;
-        must(kr_image_apply(img, &rec, &err), &err, "image");
-        for (int p = 0; p < per_topic; p++) {
-            int32_t r[3] = {1 + (p + t) % 3, 1 + (p + t + 1) % 3, 1 + (p + t + 2) % 3};
-            kr_metadata_record_init(&rec, KR_REC_PARTITION_RECORD, 0);
-            rec.u.PartitionRecord.TopicId = id;
-            rec.u.PartitionRecord.PartitionId = p;
-            rec.u.PartitionRecord.Replicas = (kr_array_i32){r, 3};
-            rec.u.PartitionRecord.Isr = (kr_array_i32){r, 3};
-            rec.u.PartitionRecord.Leader = r[0];
-            must(kr_image_apply(img, &rec, &err), &err, "image");
-        }
-    }
+    must(bench_image_topics(img, topics, per_topic, 3, "bench-%04d", 0x17, &err), &err, "image");
 }
 
 static void null_log(void *ctx, kr_log_level level, const char *line) {

@@ -22,6 +22,7 @@
 #include <netinet/in.h>
 
 #include "bench/machine.h"
+#include "bench/bench_util.h"
 #include "kraft/format.h"
 #include "kraft/gen/rpc_messages.h"
 #include "kraft/kafka_frame.h"
@@ -52,14 +53,10 @@ static void die(const char *what, const kr_error *err) {
     exit(1);
 }
 
-static uint16_t free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t n = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || getsockname(fd, (struct sockaddr *)&a, &n) != 0)
-        die("free port", NULL);
-    close(fd);
-    return ntohs(a.sin_port);
+static uint16_t must_free_port(void) {
+    uint16_t port = bench_free_port();
+    if (!port) die("free port", NULL);
+    return port;
 }
 
 /* ---------- a synthetic image as a migrate-style snapshot ---------- */
@@ -369,7 +366,7 @@ int main(int argc, char **argv) {
     }
     if (!mkdtemp(root)) die("mkdtemp", NULL);
     signal(SIGPIPE, SIG_IGN);
-    for (int i = 0; i < NODES; i++) ports[i] = free_port();
+    for (int i = 0; i < NODES; i++) ports[i] = must_free_port();
     kr_uuid u;
     kr_uuid_random(&u);
     kr_uuid_to_text(&u, cluster_id);
