@@ -1,7 +1,6 @@
 /* Rollback before finalization (see rollback.h). */
 #include "migrate/rollback.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include <zookeeper/zookeeper.h>
 
 #include "migrate/convert.h"
+#include "zkread/model.h"
 
 #define ZNODE_MAX_BYTES (1024 * 1024) /* jute.maxbuffer's default */
 
@@ -42,25 +42,29 @@ bool mg_rollback_allowed(const mg_rollback_evidence *e, bool force, char *why, s
     }
 }
 
+/* zkread's /controller decoder, so rollback reads it exactly as migrate and check do. */
 void mg_rollback_parse_controller(mg_rollback_plan *p) {
     p->controller_is_kraft = false;
     p->controller_brokerid = -1;
     p->kraft_controller_epoch = -1;
     if (!p->controller.exists || !p->controller.data) return;
-    json_t *o = json_loads(p->controller.data, 0, NULL);
-    if (!json_is_object(o)) {
-        json_decref(o);
-        return;
+    zr_model m;
+    zr_model_init(&m);
+    zr_findings f = {.lenient = true};
+    zr_stat st = {.version = p->controller.version};
+    zr_model_add_znode(&m, "/controller", (const uint8_t *)p->controller.data, (int32_t)strlen(p->controller.data),
+                       &st, &f);
+    if (m.has_controller) {
+        p->controller_brokerid = m.controller_id;
+        /* ZooKeeper-mode controllers of 3.4+ write kraftControllerEpoch -1; a KRaft claim's epoch
+         * is a Raft leader epoch, >= 1 (Kafka tests kraftControllerEpoch > 0 the same way) */
+        if (m.kraft_controller_epoch > 0) {
+            p->controller_is_kraft = true;
+            p->kraft_controller_epoch = m.kraft_controller_epoch;
+        }
     }
-    json_t *b = json_object_get(o, "brokerid"), *e = json_object_get(o, "kraftControllerEpoch");
-    if (json_is_integer(b)) p->controller_brokerid = (int32_t)json_integer_value(b);
-    /* ZooKeeper-mode controllers of 3.4+ write kraftControllerEpoch -1; a KRaft claim's epoch is a
-     * Raft leader epoch, >= 1 (Kafka tests kraftControllerEpoch > 0 the same way) */
-    if (json_is_integer(e) && json_integer_value(e) > 0) {
-        p->controller_is_kraft = true;
-        p->kraft_controller_epoch = (int32_t)json_integer_value(e);
-    }
-    json_decref(o);
+    zr_findings_free(&f);
+    zr_model_free(&m);
 }
 
 size_t mg_rollback_ops(const mg_rollback_plan *p, mg_rollback_op out[2]) {
