@@ -621,6 +621,15 @@ static void do_delta(mg_dual_write *d) {
     kr_error err = {0};
     mg_zk_ops_clear(&d->ops);
     int rc = mg_zk_plan_delta(&d->img, d->touched, &po, &d->ops, &ps, &err);
+    if (rc == KR_OK && ps.sensitive_configs_skipped > 0) {
+        /* Without password.encoder.secret a delta cannot encrypt a password config and would
+         * drop ZooKeeper's ciphertext; the reconciliation reads the znode and keeps it. */
+        mg_zk_ops_clear(&d->ops);
+        LOG(d, KR_LOG_LEVEL_WARN, "migration: a broker config with password values changed and "
+            "password.encoder.secret is not set: reconciling instead, ZooKeeper keeps its encrypted values");
+        set_state(d, DW_SYNC, "password configs without a secret");
+        return;
+    }
     size_t n_ops = d->ops.n;
     if (rc == KR_OK) rc = execute_plan(d, &xs, &n_ops, &err);
     else mg_zk_ops_clear(&d->ops);
