@@ -86,15 +86,20 @@ void kr_tag_finish(kr_reader *r, kr_reader *sub, uint32_t size) {
 
 /* ---- JSON --------------------------------------------------------------- */
 
-static size_t utf8_valid_prefix(const unsigned char *s, size_t n) {
+size_t kr_utf8_valid_prefix(const unsigned char *s, size_t n) {
     size_t i = 0;
     while (i < n) {
         unsigned char c = s[i];
         size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
         if (len == 0 || i + len > n) return i;
-        for (size_t k = 1; k < len; k++)
-            if ((s[i + k] & 0xc0) != 0x80) return i;
         if (c == 0) return i; /* jansson rejects NUL inside strings */
+        uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80) return i;
+            cp = cp << 6 | (s[i + k] & 0x3f);
+        }
+        static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < min_cp[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i; /* overlong, surrogate */
         i += len;
     }
     return i;
@@ -109,7 +114,7 @@ json_t *kr_json_str(kr_str s) {
     const unsigned char *p = (const unsigned char *)s.ptr;
     size_t n = (size_t)s.len, i = 0;
     while (i < n) {
-        size_t ok = utf8_valid_prefix(p + i, n - i);
+        size_t ok = kr_utf8_valid_prefix(p + i, n - i);
         kr_put_raw(&out, p + i, ok);
         i += ok;
         if (i < n) {

@@ -65,6 +65,9 @@ void kr_unknown_tag_add(kr_raw_tags *t, int32_t cap, uint32_t tag, const uint8_t
 bool kr_tag_enter(kr_reader *r, kr_reader *sub, uint32_t *tag, uint32_t *size);
 void kr_tag_finish(kr_reader *r, kr_reader *sub, uint32_t size);
 
+/* Length of the longest prefix of s that is valid UTF-8 (no overlong forms, no
+ * surrogates, no NUL: what jansson accepts). */
+size_t kr_utf8_valid_prefix(const unsigned char *s, size_t n);
 /* JSON helpers: strings that are not valid UTF-8 get U+FFFD per bad byte. */
 json_t *kr_json_str(kr_str s);
 json_t *kr_json_bytes(kr_bytes b); /* standard base64, null → JSON null */

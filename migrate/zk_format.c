@@ -1,5 +1,7 @@
 #include "migrate/zk_format.h"
 
+#include "kraft/message.h"
+
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,13 +20,25 @@ static void num(kr_buf *b, int64_t v) {
     kr_put_raw(b, tmp, (size_t)n);
 }
 
-/* A JSON string as Jackson escapes it: quote, backslash, control characters. */
+/* A JSON string as Jackson escapes it: quote, backslash, control characters.
+ * Bytes that are not UTF-8 become U+FFFD, as Java decoding the record would. */
 static void str(kr_buf *b, const char *s) {
     static const char H[] = "0123456789abcdef";
     kr_put_u8(b, '"');
     const char *run = s;
     for (const char *p = s; *p; p++) {
         unsigned char c = (unsigned char)*p;
+        if (c >= 0x80) { /* one code point: its length from the lead byte, then validated */
+            size_t len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+            if (len && strnlen(p, len) == len && kr_utf8_valid_prefix((const unsigned char *)p, len) == len) {
+                p += len - 1; /* the loop's p++ moves past it */
+                continue;
+            }
+            kr_put_raw(b, run, (size_t)(p - run));
+            kr_put_raw(b, "\xef\xbf\xbd", 3);
+            run = p + 1;
+            continue;
+        }
         if (c >= 0x20 && c != '"' && c != '\\') continue;
         kr_put_raw(b, run, (size_t)(p - run));
         run = p + 1;

@@ -452,9 +452,29 @@ static void test_config_round_trip_with_password(void **state) {
     kr_buf_free(&b2);
 }
 
+/* Strings that are not UTF-8 (a record may carry any bytes) still make valid JSON: each bad
+ * byte becomes U+FFFD, as Java decoding the record would; valid multi-byte text is kept and
+ * ASCII after it is still escaped. */
+static void test_invalid_utf8_is_replaced(void **state) {
+    (void)state;
+    mg_zkf_kv kv[] = {{"k\xff", "caf\xc3\xa9 \"q\""}, {"over\xc0\xaf", "\xed\xa0\x80"}, {"\xe2\x82", "\xf0\x9f\x98\x80"}};
+    kr_buf b = {0};
+    assert_true(mg_zkf_config(&b, kv, 3));
+    char *s = text(&b);
+    assert_string_equal(s, "{\"version\":1,\"config\":{\"k\xef\xbf\xbd\":\"caf\xc3\xa9 \\\"q\\\"\","
+                           "\"over\xef\xbf\xbd\xef\xbf\xbd\":\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\","
+                           "\"\xef\xbf\xbd\xef\xbf\xbd\":\"\xf0\x9f\x98\x80\"}}");
+    json_t *j = json_loads(s, 0, NULL);
+    assert_non_null(j);
+    json_decref(j);
+    free(s);
+    kr_buf_free(&b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_topic_exact),
+        cmocka_unit_test(test_invalid_utf8_is_replaced),
         cmocka_unit_test(test_topic_round_trip),
         cmocka_unit_test(test_java_double),
         cmocka_unit_test(test_quota_values),
