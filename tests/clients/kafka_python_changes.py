@@ -31,6 +31,7 @@ import time
 from kafka.admin import (ACL, ACLFilter, ACLOperation, ACLPermissionType, ACLResourcePatternType,
                          ConfigResource, ConfigResourceType, KafkaAdminClient, NewPartitions,
                          NewTopic, ResourcePattern, ResourcePatternFilter, ResourceType)
+from kafka.errors import TopicAlreadyExistsError
 from kafka.protocol.api import Request, Response
 from kafka.protocol.types import (AbstractType, Array, Boolean, Int8, Int16, Int32, Schema,
                                   String)
@@ -204,6 +205,9 @@ def stream(bootstrap, prefix, count):
                     print("acked %s" % name, flush=True)
                     break
                 raise RuntimeError("error code %d" % code)
+            except TopicAlreadyExistsError:  # kafka-python raises on error codes: an earlier try committed
+                print("acked %s" % name, flush=True)
+                break
             except Exception as e:  # the controller this client used died: start over
                 if a is not None:
                     try:

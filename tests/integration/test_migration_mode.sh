@@ -151,7 +151,8 @@ ctl_kill "$leader" 9
 wait "$spid"; src=$?
 acked=$(grep -c '^acked' "$W/stream.out")
 [ $src = 0 ] && [ "$acked" = 40 ] && ok "all 40 creations acknowledged across the SIGKILL of leader $leader" ||
-    not_ok "stream: exit $src, $acked acknowledged ($(tail -2 "$W/stream.out" "$W/stream.err" | tr '\n' ' '))"
+    { not_ok "stream: exit $src, $acked acknowledged"; tail -n 3 "$W/stream.out" "$W/stream.err" | sed 's/^/#   /'
+      for i in $CTL_IDS; do tail -n 12 "$CTL_DIR/node-$i.log" | sed "s/^/#   node $i: /"; done; }
 ctl_start "$leader"
 expect_exit "ZooKeeper converges after the failover (verify in sync)" 0 in_sync
 missing=""
