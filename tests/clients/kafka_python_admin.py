@@ -10,7 +10,6 @@ read with a DescribeClientQuotas v0 request (key 48) defined here on kafka-pytho
 protocol classes and sent through the admin client's own connection.
 """
 import json
-import struct
 import sys
 import time
 
@@ -19,7 +18,8 @@ from kafka.admin import (ACLFilter, ACLOperation, ACLPermissionType, ACLResource
                          ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic,
                          ResourcePatternFilter, ResourceType)
 from kafka.protocol.api import Request, Response
-from kafka.protocol.types import AbstractType, Array, Boolean, Int8, Int16, Int32, Schema, String
+from kafka.protocol.types import Array, Boolean, Int8, Int16, Int32, Schema, String
+from kafka_python_types import Float64
 
 WAIT_S = 30  # generous: followers learn a commit on their next fetch; a loaded 2-core machine
 failed = False
@@ -52,16 +52,6 @@ def eventually(fn):
         if done or time.time() > deadline:
             return done, value
         time.sleep(0.2)
-
-
-class Float64(AbstractType):
-    @classmethod
-    def encode(cls, value):
-        return struct.pack('>d', value)
-
-    @classmethod
-    def decode(cls, data):
-        return struct.unpack('>d', data.read(8))[0]
 
 
 class DescribeClientQuotasResponse_v0(Response):

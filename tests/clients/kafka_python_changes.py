@@ -24,7 +24,6 @@ flexible response header likewise leaves one tagged-field section at the start o
 """
 import hashlib
 import os
-import struct
 import sys
 import time
 
@@ -33,91 +32,8 @@ from kafka.admin import (ACL, ACLFilter, ACLOperation, ACLPermissionType, ACLRes
                          NewTopic, ResourcePattern, ResourcePatternFilter, ResourceType)
 from kafka.errors import TopicAlreadyExistsError
 from kafka.protocol.api import Request, Response
-from kafka.protocol.types import (AbstractType, Array, Boolean, Int8, Int16, Int32, Schema,
-                                  String)
-
-
-def uvarint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def read_uvarint(data):
-    n, shift = 0, 0
-    for _ in range(5):
-        b = data.read(1)[0]
-        n |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return n
-        shift += 7
-    raise ValueError("uvarint too long")
-
-
-class CompactString(AbstractType):
-    @classmethod
-    def encode(cls, value):
-        if value is None:
-            return uvarint(0)
-        b = value.encode("utf-8")
-        return uvarint(len(b) + 1) + b
-
-    @classmethod
-    def decode(cls, data):
-        n = read_uvarint(data)
-        return None if n == 0 else data.read(n - 1).decode("utf-8")
-
-
-class CompactBytes(AbstractType):
-    @classmethod
-    def encode(cls, value):
-        return uvarint(len(value) + 1) + value
-
-    @classmethod
-    def decode(cls, data):
-        n = read_uvarint(data)
-        return None if n == 0 else data.read(n - 1)
-
-
-class TaggedFields(AbstractType):
-    @classmethod
-    def encode(cls, value):
-        return uvarint(0)
-
-    @classmethod
-    def decode(cls, data):
-        for _ in range(read_uvarint(data)):
-            read_uvarint(data)
-            data.read(read_uvarint(data))
-        return None
-
-
-class CompactArray(AbstractType):
-    def __init__(self, *fields):
-        self.schema = Schema(*fields)
-
-    def encode(self, items):
-        return uvarint(len(items) + 1) + b"".join(self.schema.encode(i) for i in items)
-
-    def decode(self, data):
-        n = read_uvarint(data)
-        return None if n == 0 else [self.schema.decode(data) for _ in range(n - 1)]
-
-
-class Float64(AbstractType):
-    @classmethod
-    def encode(cls, value):
-        return struct.pack(">d", value)
-
-    @classmethod
-    def decode(cls, data):
-        return struct.unpack(">d", data.read(8))[0]
+from kafka.protocol.types import Array, Boolean, Int8, Int16, Int32, Schema, String
+from kafka_python_types import CompactArray, CompactBytes, CompactString, Float64, TaggedFields
 
 
 class AlterUserScramCredentialsResponse_v0(Response):
