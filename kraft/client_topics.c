@@ -374,6 +374,10 @@ static int16_t plan_new_partitions(const kr_write_ctx *ctx, const kr_image_topic
         return KR_KAFKA_INVALID_PARTITIONS;
     }
     int32_t add = req_t->Count - current, rf = first_partition_rf(t), first_id = next_partition_id(t);
+    if ((int64_t)first_id + add - 1 > KR_IMAGE_MAX_PARTITION_ID) { /* the image could not apply it */
+        *msg = kr_wr_fmt(arena, "Topic %s cannot have partition ids above %d.", t->name, KR_IMAGE_MAX_PARTITION_ID);
+        return KR_KAFKA_INVALID_PARTITIONS;
+    }
     int32_t *rows = NULL;
     if (rf <= 0) { /* a migrated partition with an empty replica list gives no factor to copy */
         *msg = kr_wr_fmt(arena, "The topic %s has a partition without replicas; its replication factor is unknown.",

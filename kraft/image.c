@@ -438,7 +438,7 @@ static kr_image_partition *partition_slot(kr_image_topic *t, int32_t id) {
 static int apply_partition(kr_image *img, const kr_PartitionRecord *r, kr_error *err) {
     kr_image_topic *t = topic_for(img, "PartitionRecord", &r->TopicId, err);
     if (!t) return KR_ERR_INVALID;
-    if (r->PartitionId < 0 || r->PartitionId > 10000000)
+    if (r->PartitionId < 0 || r->PartitionId > KR_IMAGE_MAX_PARTITION_ID)
         return kr_fail(err, KR_ERR_INVALID, "PartitionRecord: topic '%s' partition id %d is out of range",
                        t->name, r->PartitionId);
     kr_image_partition *p = partition_slot(t, r->PartitionId);

@@ -25,6 +25,10 @@ typedef struct kr_ids {
     int32_t n;
 } kr_ids;
 
+/* Partitions sit in an array indexed by id, so a hostile PartitionId must not
+ * size it: ids above this are refused (no Kafka topic comes near a million). */
+#define KR_IMAGE_MAX_PARTITION_ID 999999
+
 typedef struct kr_image_partition {
     bool present;
     int32_t partition_id;

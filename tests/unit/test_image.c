@@ -348,9 +348,33 @@ static void test_strmap_against_model(void **state) {
     kr_strmap_free(&m);
 }
 
+/* A partition id from a corrupt or hostile log must not size the per-topic array. */
+static void test_partition_id_bound(void **state) {
+    (void)state;
+    kr_image img;
+    kr_image_init(&img);
+    add_topic(&img, "foo", 1, 1);
+    int32_t replicas[] = {1};
+    kr_metadata_record rec;
+    kr_metadata_record_init(&rec, KR_REC_PARTITION_RECORD, 0);
+    rec.u.PartitionRecord.TopicId = topic_id(1);
+    rec.u.PartitionRecord.Replicas = (kr_array_i32){replicas, 1};
+    rec.u.PartitionRecord.Isr = (kr_array_i32){replicas, 1};
+    rec.u.PartitionRecord.PartitionId = KR_IMAGE_MAX_PARTITION_ID + 1;
+    kr_error err = {0};
+    assert_int_equal(kr_image_apply(&img, &rec, &err), KR_ERR_INVALID);
+    assert_non_null(strstr(err.message, "partition id 1000000 is out of range"));
+    assert_int_equal(img.partition_count, 1);
+    rec.u.PartitionRecord.PartitionId = KR_IMAGE_MAX_PARTITION_ID;
+    apply_ok(&img, &rec);
+    assert_int_equal(img.partition_count, 2);
+    kr_image_free(&img);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_topics_and_partitions),
+        cmocka_unit_test(test_partition_id_bound),
         cmocka_unit_test(test_remove_topic_takes_its_configs),
         cmocka_unit_test(test_config_null_value_deletes),
         cmocka_unit_test(test_brokers_fencing_and_epochs),
