@@ -7,47 +7,18 @@
 #include <stdlib.h>
 
 #include "bench/machine.h"
+#include "bench/bench_util.h"
 #include "kraft/client_read.h"
 #include "kraft/metadata_record.h"
 
-static kr_uuid topic_id(int t) {
-    kr_uuid u = {{0}};
-    u.b[0] = 0x5a;
-    u.b[12] = (uint8_t)(t >> 24);
-    u.b[13] = (uint8_t)(t >> 16);
-    u.b[14] = (uint8_t)(t >> 8);
-    u.b[15] = (uint8_t)t;
-    return u;
-}
-
-static void apply(kr_image *img, kr_metadata_record *rec) {
-    kr_error err;
-    if (kr_image_apply(img, rec, &err) != KR_OK) {
-        fprintf(stderr, "bench: %s\n", err.message);
-        exit(2);
-    }
-}
-
 static void build(kr_image *img, int topics, int per_topic) {
     kr_image_init(img);
-    char name[64];
-    for (int t = 0; t < topics; t++) {
-        kr_metadata_record rec;
-        kr_metadata_record_init(&rec, KR_REC_TOPIC_RECORD, 0);
-        snprintf(name, sizeof name, "topic-%06d", t);
-        rec.u.TopicRecord.Name = kr_str_c(name);
-        rec.u.TopicRecord.TopicId = topic_id(t);
-        apply(img, &rec);
-        for (int p = 0; p < per_topic; p++) {
-            int32_t r[3] = {(t + p) % 6 + 1, (t + p + 1) % 6 + 1, (t + p + 2) % 6 + 1};
-            kr_metadata_record_init(&rec, KR_REC_PARTITION_RECORD, 0);
-            rec.u.PartitionRecord.PartitionId = p;
-            rec.u.PartitionRecord.TopicId = topic_id(t);
-            rec.u.PartitionRecord.Replicas = (kr_array_i32){r, 3};
-            rec.u.PartitionRecord.Isr = (kr_array_i32){r, 3};
-            rec.u.PartitionRecord.Leader = r[0];
-            apply(img, &rec);
-        }
+    bench_topics b = {.topics = topics, .per_topic = per_topic, .brokers = 6, .first_broker = 1,
+                      .name_fmt = "topic-%06lld"};
+    kr_error err = {0};
+    if (bench_image_topics(img, &b, &err) != KR_OK) {
+        fprintf(stderr, "bench_client_metadata: %s\n", err.message);
+        exit(2);
     }
 }
 

@@ -21,7 +21,9 @@ static void must(int rc, const kr_error *err, const char *what) {
 
 static void build(kr_image *img, int topics, int per_topic) {
     kr_error err = {0};
-    must(bench_image_topics(img, topics, per_topic, 6, "topic%d", 0, &err), &err, "image");
+    bench_topics b = {.topics = topics, .per_topic = per_topic, .brokers = 6, .first_broker = 1,
+                      .name_fmt = "topic%lld"};
+    must(bench_image_topics(img, &b, &err), &err, "image");
 }
 
 /* Plans `creates` one-topic CreateTopics requests of `partitions` each and,

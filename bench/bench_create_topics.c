@@ -207,55 +207,13 @@ static void zk_bench(series *one, series *big) {
 
 /* ---------------- KRaft ---------------- */
 
-static void put(kr_snapshot_writer *w, kr_buf *v, kr_metadata_record *rec) {
-    kr_error err;
-    kr_buf_reset(v);
-    if (kr_metadata_record_encode(v, rec, &err) != KR_OK || kr_snapshot_writer_append(w, v->data, v->len, &err) != KR_OK)
-        die("seed", err.message);
-}
-
 /* A migrate-style snapshot: topics of 100 partitions, replicas over brokers 0-2
  * (named only in assignments, so CreateTopics places new topics on them). */
 static void seed_snapshot(const char *partition_dir, int64_t partitions) {
-    int64_t topics = (partitions + BIG_PARTITIONS - 1) / BIG_PARTITIONS;
-    kr_snapshot_id id = {topics * (BIG_PARTITIONS + 1) + 1, 1};
-    kr_snapshot_options o = {.last_contained_log_timestamp_ms = 1735689600000, .append_time_ms = 1735689600000};
-    kr_snapshot_writer w;
+    bench_topics b = {.topics = (partitions + BIG_PARTITIONS - 1) / BIG_PARTITIONS, .per_topic = BIG_PARTITIONS,
+                      .brokers = 3, .first_broker = 0, .name_fmt = "seed-%06lld", .epoch = 1};
     kr_error err;
-    mkdir(partition_dir, 0755);
-    if (kr_snapshot_writer_begin(&w, partition_dir, id, &o, &err) != KR_OK) die("seed", err.message);
-    kr_buf v = {0};
-    kr_metadata_record rec;
-    kr_metadata_record_init(&rec, KR_REC_FEATURE_LEVEL_RECORD, 0);
-    rec.u.FeatureLevelRecord.Name = kr_str_c("metadata.version");
-    rec.u.FeatureLevelRecord.FeatureLevel = 21;
-    put(&w, &v, &rec);
-    char name[64];
-    for (int64_t t = 0; t < topics; t++) {
-        kr_uuid tid = {{0}};
-        tid.b[0] = 0x5a;
-        for (int k = 0; k < 8; k++) tid.b[8 + k] = (uint8_t)(t >> (56 - 8 * k));
-        snprintf(name, sizeof name, "seed-%06lld", (long long)t);
-        kr_metadata_record_init(&rec, KR_REC_TOPIC_RECORD, 0);
-        rec.u.TopicRecord.Name = kr_str_c(name);
-        rec.u.TopicRecord.TopicId = tid;
-        put(&w, &v, &rec);
-        for (int p = 0; p < BIG_PARTITIONS; p++) {
-            int32_t replicas[3] = {p % 3, (p + 1) % 3, (p + 2) % 3};
-            kr_metadata_record_init(&rec, KR_REC_PARTITION_RECORD, 0);
-            kr_PartitionRecord *pr = &rec.u.PartitionRecord;
-            pr->PartitionId = p;
-            pr->TopicId = tid;
-            pr->Replicas = (kr_array_i32){replicas, 3};
-            pr->Isr = (kr_array_i32){replicas, 3};
-            pr->Leader = replicas[0];
-            pr->LeaderEpoch = 1;
-            pr->PartitionEpoch = 1;
-            put(&w, &v, &rec);
-        }
-    }
-    if (kr_snapshot_writer_finish(&w, &err) != KR_OK) die("seed", err.message);
-    kr_buf_free(&v);
+    if (bench_seed_snapshot(partition_dir, &b, &err) != KR_OK) die("seed", err.message);
 }
 
 static void node_dir(int i, char *out, size_t cap) { snprintf(out, cap, "%s/n%d", root, i + 1); }

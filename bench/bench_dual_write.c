@@ -385,7 +385,9 @@ static void must(int rc, const kr_error *err, const char *what) {
 
 static void build_image(kr_image *img, int topics, int per_topic) {
     kr_error err = {0};
-    must(bench_image_topics(img, topics, per_topic, 3, "bench-%04d", 0x17, &err), &err, "image");
+    bench_topics b = {.topics = topics, .per_topic = per_topic, .brokers = 3, .first_broker = 1,
+                      .name_fmt = "bench-%04lld", .id_tag = 0x17};
+    must(bench_image_topics(img, &b, &err), &err, "image");
 }
 
 static void null_log(void *ctx, kr_log_level level, const char *line) {
